@@ -1,0 +1,52 @@
+# Two commands for a new user: `make lab` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.DEFAULT_GOAL := help
+.PHONY: help venv lab test unit notebooks outputs figures lint format nav e2e bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install everything (the other targets do this for you)
+
+lab: $(STAMP) ## Open JupyterLab on notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+
+test: $(STAMP) ## Run every test: utils unit tests, then strict nbval over every notebook
+	$(PY) -m pytest tests notebooks $(NBVAL) -m "not browser"
+
+unit: $(STAMP) ## Only the unit tests of utils (fast)
+	$(PY) -m pytest tests -m "not browser"
+
+notebooks: $(STAMP) ## Only strict nbval over the stored notebook outputs
+	$(PY) -m pytest notebooks $(NBVAL)
+
+outputs: $(STAMP) ## Re-execute every notebook in place (deterministic stored outputs)
+	$(PY) scripts/execute_notebooks.py
+
+figures: $(STAMP) ## Regenerate figures/ from code
+	$(PY) scripts/make_figures.py
+
+lint: $(STAMP) ## ruff check + format check, notebooks included
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean: ## Remove the venv and caches
+	rm -rf $(VENV) .hypothesis .pytest_cache e2e-artifacts *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,21 @@
+"""Shared test settings: hypothesis profile and the torch requirement switch."""
+
+import os
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile("default", max_examples=60, deadline=None, derandomize=True)
+settings.load_profile("default")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With REQUIRE_TORCH=1 (as in .ci/run), a missing torch fails instead of skipping."""
+    if os.environ.get("REQUIRE_TORCH") != "1":
+        return
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise pytest.UsageError(
+            "REQUIRE_TORCH=1 but torch is not importable: pip install torch==2.13.0"
+        ) from None

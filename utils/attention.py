@@ -1,0 +1,245 @@
+"""Attention maths in numpy, row-vector convention as in the paper (``Q = X @ W_q``).
+
+Taught in notebooks/01_single_head_attention.ipynb (softmax, scaled dot-product
+attention, masks) and notebooks/02_multi_head_attention.ipynb (heads, W^O).
+
+Mask convention everywhere in this module: a boolean array, **True = may attend**.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils._checks import as_float_array, require_ndim, require_positive_int
+
+__all__ = [
+    "softmax",
+    "scaled_dot_product_attention",
+    "causal_mask",
+    "padding_mask",
+    "split_heads",
+    "combine_heads",
+    "init_mha_params",
+    "multi_head_attention",
+]
+
+
+def softmax(x, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax of ``x`` along ``axis``; same shape and float dtype as ``x``.
+
+    The row maximum is subtracted first, so logits of 1e4 do not overflow. ``-inf``
+    entries get weight exactly 0, and a row that is entirely ``-inf`` (every key
+    blocked) gives all zeros rather than NaN. ``+inf`` and NaN raise ValueError.
+    """
+    x = as_float_array(x, "softmax input")
+    if np.isposinf(x).any():
+        raise ValueError("softmax input contains +inf; use finite logits or -inf to block")
+    row_max = np.max(x, axis=axis, keepdims=True) if x.size else x
+    row_max = np.where(np.isneginf(row_max), 0, row_max)  # all -inf row: shift by 0
+    exps = np.exp(x - row_max)  # (same shape as x), every value in [0, 1]
+    totals = np.sum(exps, axis=axis, keepdims=True)
+    out = np.zeros_like(exps)
+    np.divide(exps, totals, out=out, where=totals > 0)  # all -inf row stays 0
+    return out
+
+
+def _check_mask(mask, scores_shape: tuple[int, ...]) -> np.ndarray:
+    """Return ``mask`` as a bool array after checking it broadcasts to ``scores_shape``."""
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        raise TypeError(
+            f"mask must be boolean with True = may attend, got dtype {mask.dtype}; "
+            "if yours uses 1 = blocked (the classic TF tutorial), pass `mask == 0`"
+        )
+    try:
+        broadcast = np.broadcast_shapes(mask.shape, scores_shape)
+    except ValueError:
+        broadcast = None
+    if broadcast != tuple(scores_shape):
+        raise ValueError(
+            f"mask of shape {mask.shape} does not broadcast to the scores' shape "
+            f"(..., n_q, n_k) = {tuple(scores_shape)}"
+        )
+    return mask
+
+
+def _check_qkv(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> None:
+    """Raise ValueError naming the shapes when q, k, v do not fit together."""
+    require_ndim(q, 2, "q", "(..., n_q, d_k)")
+    require_ndim(k, 2, "k", "(..., n_k, d_k)")
+    require_ndim(v, 2, "v", "(..., n_k, d_v)")
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q and k must share their last axis d_k: q has shape {q.shape}, k has shape {k.shape}"
+        )
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            f"k and v must have the same number of tokens n_k (axis -2): "
+            f"k has shape {k.shape}, v has shape {v.shape}"
+        )
+    try:
+        np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"leading (batch/head) axes of q {q.shape}, k {k.shape}, v {v.shape} do not broadcast"
+        ) from None
+
+
+def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
+    """softmax(q k^T * scale, over keys) v, with an optional boolean mask (True = may attend).
+
+    Shapes: q ``(..., n_q, d_k)``, k ``(..., n_k, d_k)``, v ``(..., n_k, d_v)``;
+    mask broadcastable to ``(..., n_q, n_k)``. Returns ``(out, weights)`` with out
+    ``(..., n_q, d_v)`` and weights ``(..., n_q, n_k)`` (each row sums to 1, or is all
+    zeros when every key of that query is blocked; then its output row is zero too).
+    ``scale`` defaults to ``1 / sqrt(d_k)``. Notebook 01 derives every step.
+    """
+    q = as_float_array(q, "q")
+    k = as_float_array(k, "k")
+    v = as_float_array(v, "v")
+    _check_qkv(q, k, v)
+    if scale is None:
+        scale = 1.0 / np.sqrt(q.shape[-1])
+    scores = (q @ np.swapaxes(k, -1, -2)) * q.dtype.type(scale)  # (..., n_q, n_k)
+    if mask is not None:
+        mask = _check_mask(mask, scores.shape)
+        scores = np.where(mask, scores, scores.dtype.type(-np.inf))  # blocked -> -inf
+    weights = softmax(scores, axis=-1)  # (..., n_q, n_k), over keys
+    out = weights @ v  # (..., n_q, d_v)
+    return out, weights
+
+
+def causal_mask(n: int) -> np.ndarray:
+    """``(n, n)`` bool mask, True on and below the diagonal: query i may attend to keys 0..i."""
+    n = require_positive_int(n, "n")
+    return np.tril(np.ones((n, n), dtype=bool))
+
+
+def padding_mask(lengths, n: int) -> np.ndarray:
+    """``(batch, 1, n)`` bool mask, True where key position < that sequence's length.
+
+    ``lengths`` is a 1-D sequence of true lengths (0..n). The middle axis of size 1
+    broadcasts over queries: padding blanks key *columns* only; padded query rows still
+    produce output that later code must ignore (notebook 01, "Masks").
+    """
+    n = require_positive_int(n, "n")
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
+        raise ValueError(
+            f"lengths must be a 1-D sequence of integers, got shape {lengths.shape} "
+            f"and dtype {lengths.dtype}"
+        )
+    if ((lengths < 0) | (lengths > n)).any():
+        raise ValueError(f"every length must lie in [0, n={n}], got {lengths.tolist()}")
+    positions = np.arange(n)  # (n,)
+    return (positions[None, :] < lengths[:, None])[:, None, :]  # (batch, 1, n)
+
+
+def split_heads(x, num_heads: int) -> np.ndarray:
+    """``(..., n, d) -> (..., num_heads, n, d // num_heads)``: reshape, then move heads forward.
+
+    Head i gets feature columns ``i*d_h:(i+1)*d_h`` of *every* token. The transpose is
+    essential: a bare reshape to ``(..., num_heads, n, d_h)`` mixes tokens across heads.
+    """
+    x = np.asarray(x)
+    num_heads = require_positive_int(num_heads, "num_heads")
+    require_ndim(x, 2, "x", "(..., n, d)")
+    *lead, n, d = x.shape
+    if d % num_heads:
+        raise ValueError(
+            f"the feature width d={d} of x (shape {x.shape}) is not divisible by "
+            f"num_heads={num_heads}"
+        )
+    x = x.reshape(*lead, n, num_heads, d // num_heads)  # (..., n, h, d_h)
+    return np.swapaxes(x, -3, -2)  # (..., h, n, d_h)
+
+
+def combine_heads(x) -> np.ndarray:
+    """``(..., h, n, d_h) -> (..., n, h * d_h)``: concatenate head outputs, head 0's columns first.
+
+    The exact inverse of :func:`split_heads`.
+    """
+    x = np.asarray(x)
+    require_ndim(x, 3, "x", "(..., h, n, d_h)")
+    *lead, h, n, d_h = x.shape
+    x = np.swapaxes(x, -3, -2)  # (..., n, h, d_h)
+    return x.reshape(*lead, n, h * d_h)  # (..., n, h*d_h)
+
+
+def init_mha_params(d_model, num_heads, d_k=None, d_v=None, bias=True, seed=0) -> dict:
+    """Random multi-head attention weights (float64), seeded, in the row-vector convention.
+
+    Returns ``W_q (d_model, h*d_k)``, ``W_k (d_model, h*d_k)``, ``W_v (d_model, h*d_v)``,
+    ``W_o (h*d_v, d_model)`` and biases ``b_q (h*d_k,)``, ``b_k``, ``b_v``, ``b_o (d_model,)``
+    (small random values; None when ``bias=False``). ``d_k`` and ``d_v`` default to
+    ``d_model // num_heads`` (the paper); pass e.g. ``d_v=d_model`` to keep every head full
+    width, as in notebook 02's (2, 3h) example. Weights are scaled by 1/sqrt(fan_in).
+    """
+    d_model = require_positive_int(d_model, "d_model")
+    h = require_positive_int(num_heads, "num_heads")
+    if (d_k is None or d_v is None) and d_model % h:
+        raise ValueError(
+            f"d_model={d_model} is not divisible by num_heads={h}; choose a divisor of "
+            f"d_model or pass d_k and d_v explicitly"
+        )
+    d_k = d_model // h if d_k is None else require_positive_int(d_k, "d_k")
+    d_v = d_model // h if d_v is None else require_positive_int(d_v, "d_v")
+    rng = np.random.default_rng(seed)
+    shapes = {"W_q": (d_model, h * d_k), "W_k": (d_model, h * d_k), "W_v": (d_model, h * d_v)}
+    shapes["W_o"] = (h * d_v, d_model)
+    params = {name: rng.normal(0, 1 / np.sqrt(s[0]), size=s) for name, s in shapes.items()}
+    for b, width in (("b_q", h * d_k), ("b_k", h * d_k), ("b_v", h * d_v), ("b_o", d_model)):
+        params[b] = rng.normal(0, 0.02, size=width) if bias else None
+    return params
+
+
+def _project(x: np.ndarray, W: np.ndarray, b, name: str) -> np.ndarray:
+    """``x @ W + b`` with a shape check: x ``(..., n, d_model)``, W ``(d_model, m)``."""
+    W = np.asarray(W)
+    if W.ndim != 2 or W.shape[0] != x.shape[-1]:
+        raise ValueError(
+            f"{name} must have shape (d_model={x.shape[-1]}, m) to multiply inputs of shape "
+            f"{x.shape}, got shape {W.shape}"
+        )
+    y = x @ W.astype(x.dtype, copy=False)  # (..., n, m)
+    if b is not None:
+        b = np.asarray(b)
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"bias for {name} must have shape ({W.shape[1]},), got {b.shape}")
+        y = y + b.astype(x.dtype, copy=False)
+    return y
+
+
+def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
+    """Multi-head attention: project, split into heads, attend per head, concatenate, W^O.
+
+    x_q ``(..., n_q, d_model)``, x_kv ``(..., n_k, d_model)``; ``params`` as from
+    :func:`init_mha_params`; mask boolean (True = may attend) broadcastable to
+    ``(..., n_q, n_k)``, the same for every head. Returns ``(out, weights)``: out
+    ``(..., n_q, d_model)``, weights ``(..., num_heads, n_q, n_k)`` per head (not averaged).
+    Each head is scaled by ``1/sqrt(d_k)`` with its own d_k, never sqrt(d_model).
+    Computation keeps the dtype of ``x_q`` (float32 in, float32 out).
+    Self-attention is ``multi_head_attention(x, x, params, h)``. Taught in notebook 02.
+    """
+    x_q = as_float_array(x_q, "x_q")
+    x_kv = as_float_array(x_kv, "x_kv").astype(x_q.dtype, copy=False)
+    require_ndim(x_q, 2, "x_q", "(..., n_q, d_model)")
+    require_ndim(x_kv, 2, "x_kv", "(..., n_k, d_model)")
+    if x_q.shape[-1] != x_kv.shape[-1]:
+        raise ValueError(f"x_q {x_q.shape} and x_kv {x_kv.shape} must share d_model (last axis)")
+    h = require_positive_int(num_heads, "num_heads")
+    # 1) project: (..., n, d_model) @ (d_model, h*d_k) -> (..., n, h*d_k)
+    q = _project(x_q, params["W_q"], params.get("b_q"), "W_q")
+    k = _project(x_kv, params["W_k"], params.get("b_k"), "W_k")
+    v = _project(x_kv, params["W_v"], params.get("b_v"), "W_v")
+    # 2) split: (..., n, h*d_k) -> (..., h, n, d_k)
+    q, k, v = split_heads(q, h), split_heads(k, h), split_heads(v, h)
+    # 3) attend, every head at once; the mask gains a heads axis: (..., 1, n_q, n_k)
+    if mask is not None:
+        mask = np.asarray(mask)
+        _check_mask(mask, (*x_q.shape[:-2], x_q.shape[-2], x_kv.shape[-2]))
+        mask = mask[..., None, :, :] if mask.ndim >= 2 else mask
+    heads, weights = scaled_dot_product_attention(q, k, v, mask=mask)  # (..., h, n_q, d_v)
+    # 4) concatenate heads and mix them with W^O: (..., n_q, h*d_v) @ (h*d_v, d_model)
+    out = _project(combine_heads(heads), params["W_o"], params.get("b_o"), "W_o")
+    return out, weights

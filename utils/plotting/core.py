@@ -1,0 +1,80 @@
+"""Plotting helpers every notebook reuses: labelled heatmaps and deterministic saving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def annotated_heatmap(
+    matrix,
+    row_labels=None,
+    col_labels=None,
+    ax=None,
+    title=None,
+    cmap="viridis",
+    vmin=None,
+    vmax=None,
+    fmt="{:.2f}",
+    annotate=None,
+    colorbar=True,
+):
+    """Draw a ``(rows, cols)`` matrix as a heatmap with labelled axes; return the Axes.
+
+    Values are written in the cells when the matrix is small (``annotate=None`` means
+    "when it has at most 12 x 12 cells"), in black or white, whichever reads better.
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.ndim != 2:
+        raise ValueError(f"matrix must be 2-D (rows, cols), got shape {matrix.shape}")
+    if ax is None:
+        _, ax = plt.subplots()
+    image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    rows, cols = matrix.shape
+    if row_labels is not None:
+        ax.set_yticks(range(rows), labels=list(row_labels))
+    if col_labels is not None:
+        ax.set_xticks(range(cols), labels=list(col_labels))
+    if annotate is None:
+        annotate = rows <= 12 and cols <= 12
+    if annotate:
+        norm = image.norm
+        for r in range(rows):
+            for c in range(cols):
+                shade = norm(matrix[r, c])
+                colour = "black" if np.ma.getdata(shade) > 0.55 else "white"
+                ax.text(c, r, fmt.format(matrix[r, c]), ha="center", va="center", color=colour)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def attention_heatmap(weights, query_labels=None, key_labels=None, ax=None, title=None):
+    """Heatmap of attention weights ``(n_q, n_k)``: one row per query, one column per key.
+
+    Each row is a softmax over keys, so the colour scale is fixed to [0, 1] and rows
+    can be compared. Axis labels say which axis is which.
+    """
+    weights = np.asarray(weights)
+    if weights.ndim != 2:
+        raise ValueError(f"weights must be 2-D (n_q, n_k), got shape {weights.shape}")
+    ax = annotated_heatmap(
+        weights, query_labels, key_labels, ax=ax, title=title, vmin=0.0, vmax=1.0, cmap="Blues"
+    )
+    ax.set_xlabel("key (attended to)")
+    ax.set_ylabel("query (attending)")
+    ax.xaxis.set_ticks_position("top")
+    ax.xaxis.set_label_position("top")
+    return ax
+
+
+def save_figure(fig, path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` with no timestamp, so equal figures give equal bytes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
+    return path
