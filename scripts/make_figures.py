@@ -38,8 +38,15 @@ def registered_figures() -> dict:
 
 
 def main(argv: list[str]) -> int:
+    """``make_figures.py [--only PREFIX] [OUT_DIR]``: write the figures (those starting with
+    PREFIX, e.g. ``01_``, when given) into OUT_DIR (default figures/)."""
+    prefix = ""
+    if argv[:1] == ["--only"]:
+        prefix, argv = argv[1], argv[2:]
     out_dir = Path(argv[0]) if argv else ROOT / "figures"
     for name, make in sorted(registered_figures().items()):
+        if not name.startswith(prefix):
+            continue
         setup()  # same seed and style for every figure, whatever ran before
         fig = make()
         print(save_figure(fig, out_dir / name).relative_to(out_dir.parent))
