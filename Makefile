@@ -39,6 +39,9 @@ outputs: $(STAMP) ## Re-execute every notebook in place (deterministic stored ou
 figures: $(STAMP) ## Regenerate figures/ from code
 	$(PY) scripts/make_figures.py
 
+nav: $(STAMP) ## Regenerate the navigation lines and the README notebook table
+	$(PY) scripts/navigation.py
+
 lint: $(STAMP) ## ruff check + format check, notebooks included
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -1,0 +1,104 @@
+"""The shared helpers: Feedback/attempt for exercises, the Explorer pattern, scripts."""
+
+import base64
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from tests.conftest import load_script
+from utils.exercises.base import Feedback, attempt, correct, wrong
+from utils.plotting import annotated_heatmap, attention_heatmap, save_figure
+from utils.widgets import Explorer, figure_bundle
+
+
+def test_attempt_outcomes():
+    def unfinished():
+        raise NotImplementedError
+
+    assert attempt(unfinished)[1].status == "not attempted"
+    assert attempt(lambda: None)[1].status == "not attempted"
+    assert attempt(...)[1].status == "not attempted"
+    result, feedback = attempt(lambda x: 1 / x, 0)
+    assert (
+        result is None and feedback.status == "wrong" and "ZeroDivisionError" in feedback.message
+    )
+    assert attempt(lambda x: x + 1, 1) == (2, None)
+
+
+def test_feedback_text():
+    assert repr(correct("well done")) == "✅ correct: well done"
+    assert repr(wrong("rows sum to 2", "divide by the sum")) == (
+        "❌ wrong: rows sum to 2\n   hint: divide by the sum"
+    )
+    assert Feedback("correct", "x").ok and not wrong("x").ok
+
+
+class Counter(Explorer):
+    name = "Counter"
+
+    def __init__(self):
+        self.slider = widgets.IntSlider(value=1, min=1, max=5)
+        self.controls = [self.slider]
+        super().__init__()
+
+    def draw(self):
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.bar([0], [self.slider.value])
+        ax.set_ylim(0, 5)
+        return fig
+
+    def describe(self):
+        return f"value={self.slider.value}"
+
+
+def test_explorer_redraws_on_change_and_has_short_text_repr():
+    explorer = Counter()
+    first_png = explorer.last_png
+    assert explorer.renders == 1 and len(explorer.output.outputs) == 1
+    explorer.slider.value = 4
+    assert explorer.renders == 2 and explorer.last_png != first_png
+    assert base64.b64decode(explorer.last_png)[:8] == b"\x89PNG\r\n\x1a\n"
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"] == "Counter(value=4)"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert plt.get_fignums() == []  # every figure closed
+
+
+def test_figure_bundle_is_display_data():
+    fig, _ = plt.subplots()
+    bundle = figure_bundle(fig, "alt")
+    plt.close(fig)
+    assert bundle["output_type"] == "display_data" and bundle["data"]["text/plain"] == "<alt>"
+
+
+def test_heatmaps_label_axes_and_reject_bad_shapes(tmp_path):
+    ax = attention_heatmap(np.full((2, 3), 1 / 3), ["a", "b"], ["x", "y", "z"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
+    assert ax.get_ylabel() == "query (attending)"
+    assert len(ax.texts) == 6  # small matrices are annotated
+    path = save_figure(ax.figure, tmp_path / "a.png")
+    first = path.read_bytes()
+    assert save_figure(ax.figure, tmp_path / "b.png").read_bytes() == first
+    plt.close("all")
+    with pytest.raises(ValueError, match="2-D"):
+        annotated_heatmap(np.ones(3))
+
+
+def test_execute_script_cleans_run_specific_metadata(tmp_path):
+    execute = load_script("execute_notebooks")
+    nb = new_notebook(cells=[new_code_cell("x = 1")])
+    nb.metadata["widgets"] = {"state": {}}
+    nb.cells[0].metadata["execution"] = {"iopub.status.busy": "2026"}
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": "E()", execute.WIDGET_VIEW: {"model_id": "abc"}},
+        )
+    ]
+    execute.clean(nb)
+    assert "widgets" not in nb.metadata and "execution" not in nb.cells[0].metadata
+    assert list(nb.cells[0].outputs[0].data) == ["text/plain"]
