@@ -1,0 +1,63 @@
+"""utils.widgets.heads: the explorer redraws on every control and shows the right numbers."""
+
+import numpy as np
+
+from utils.attention import init_mha_params, multi_head_attention
+from utils.widgets.heads import HeadsExplorer, divisors, shape_rows
+
+
+def test_divisors():
+    assert divisors(12) == [1, 2, 3, 4, 6, 12]
+    assert divisors(7) == [1, 7]
+
+
+def test_shape_rows_paper_sizes():
+    rows = dict(shape_rows(10, 512, 8))
+    assert rows["Q split into heads"] == (8, 10, 64)
+    assert rows["concatenation"] == (10, 512)
+    assert rows["weights softmax(QK^T/sqrt(d_k))"] == (8, 10, 10)
+
+
+def test_initial_state_and_repr():
+    explorer = HeadsExplorer()
+    assert explorer.renders == 1 and explorer.last_png
+    assert repr(explorer) == "HeadsExplorer(d_model=12, h=2, head=0, d_k=6)"
+    assert "d_k = d_v = 6" in explorer.text.value
+    assert "<code>(2, 6, 6)</code>" in explorer.text.value
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(explorer)
+
+
+def test_head_control_redraws_that_head():
+    explorer = HeadsExplorer()
+    before = explorer.last_png
+    explorer.head_control.value = 1
+    assert explorer.renders == 2 and explorer.last_png != before
+    params = init_mha_params(12, 2, seed=0)
+    expected = multi_head_attention(explorer.x, explorer.x, params, 2)[1]
+    np.testing.assert_allclose(explorer.weights(), expected)
+    assert "head=1" in repr(explorer)
+
+
+def test_h_control_updates_table_and_clamps_head_with_one_redraw():
+    explorer = HeadsExplorer()
+    explorer.h_control.value = 6
+    explorer.head_control.value = 5
+    renders, png = explorer.renders, explorer.last_png
+    explorer.h_control.value = 3  # head 5 does not exist any more: clamped to 2
+    assert explorer.renders == renders + 1 and explorer.last_png != png
+    assert explorer.head == 2 and explorer.head_control.max == 2
+    assert "d_k = d_v = 4" in explorer.text.value
+    assert "<code>(3, 6, 6)</code>" in explorer.text.value
+    assert "h&middot;n&middot;n = 108" in explorer.text.value
+    assert explorer.weights().shape == (3, 6, 6)
+    np.testing.assert_allclose(explorer.weights().sum(axis=-1), 1.0)
+
+
+def test_parameters_shown_do_not_change_with_h():
+    explorer = HeadsExplorer()
+    texts = []
+    for h in (1, 4, 12):
+        explorer.h_control.value = h
+        texts.append(explorer.text.value.split("parameters ")[1].split(" ")[0])
+    assert texts == [str(4 * 12 * 12 + 4 * 12)] * 3

@@ -1,0 +1,140 @@
+"""Checkers for the exercises of notebooks/02_multi_head_attention.ipynb.
+
+Each returns a ``Feedback`` and never raises on a learner's answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.attention import combine_heads, split_heads
+from utils.cost import count_parameters
+from utils.exercises.base import attempt, correct, is_unanswered, not_attempted, wrong
+
+# Exercise 1: the sizes used in the task text of the notebook.
+CONCAT_TASK = {"n": 7, "d_v": 5, "h": 4}
+# Exercise 3: the layer whose parameters the learner counts.
+PARAM_TASK = {"d_model": 256, "h": 8}
+
+
+def _as_shape(answer):
+    """``answer`` as a tuple of ints, or None when it is not shape-like."""
+    try:
+        shape = tuple(int(s) for s in answer)
+    except (TypeError, ValueError):
+        return None
+    return shape if all(s == v for s, v in zip(shape, answer, strict=True)) else None
+
+
+def check_concat_shape(answer, n=CONCAT_TASK["n"], d_v=CONCAT_TASK["d_v"], h=CONCAT_TASK["h"]):
+    """Exercise 1: the shape of the concatenated head outputs is ``(n, h * d_v)``."""
+    if is_unanswered(answer):
+        return not_attempted("each head gives an (n, d_v) matrix; concatenate along features")
+    shape = _as_shape(answer)
+    if shape is None:
+        return wrong(f"{answer!r} is not a shape", "write a tuple of ints such as (3, 4)")
+    if shape == (n, h * d_v):
+        return correct(f"{h} heads of shape ({n}, {d_v}) concatenate to {shape}")
+    if shape == (n, d_v):
+        return wrong(f"{shape} is the output of one head", "put the h head outputs side by side")
+    if shape == (h, n, d_v):
+        return wrong(
+            f"{shape} is the heads stacked on a new axis, before concatenation",
+            "concatenation joins the feature axes: the heads axis disappears",
+        )
+    if shape == (h * n, d_v):
+        return wrong(
+            f"{shape} stacks the heads along the token axis",
+            "every head sees the same tokens; heads add columns, not rows",
+        )
+    if shape == (h * d_v, n):
+        return wrong(f"{shape} is transposed", "rows are tokens, columns are features")
+    return wrong(f"{shape} is not the concatenated shape", "rows: tokens; columns: h times d_v")
+
+
+def check_combine_heads(function):
+    """Exercise 2: ``function(x)`` maps ``(h, n, d_h)`` to ``(n, h * d_h)``, head 0 first."""
+    x = np.arange(3 * 4 * 2, dtype=float).reshape(3, 4, 2)  # (h=3, n=4, d_h=2)
+    result, feedback = attempt(function, x.copy())
+    if feedback:
+        return feedback
+    result = np.asarray(result)
+    expected = combine_heads(x)  # (4, 6)
+    if result.shape != expected.shape:
+        return wrong(
+            f"for input of shape {x.shape} you returned shape {result.shape}, "
+            f"expected {expected.shape}",
+            "the result has one row per token and h * d_h columns",
+        )
+    if np.array_equal(result, expected):
+        return correct("heads concatenated along features, tokens kept apart")
+    if np.array_equal(result, x.reshape(4, 6)):
+        return wrong(
+            "you reshaped without moving the heads axis: row 0 holds token 0 AND token 1 "
+            "of head 0, so tokens are mixed",
+            "first swap the heads and tokens axes: (h, n, d_h) -> (n, h, d_h), then reshape",
+        )
+    if np.array_equal(result, np.concatenate(x[::-1], axis=-1)):
+        return wrong("the heads are in reverse order", "head 0's columns come first")
+    return wrong("right shape, wrong values", "row t must be [head 0 of token t, head 1 ...]")
+
+
+def check_param_count(answer, d_model=PARAM_TASK["d_model"], h=PARAM_TASK["h"]):
+    """Exercise 3: parameters of one multi-head attention layer with biases, d_k = d_model/h."""
+    if is_unanswered(answer):
+        return not_attempted("count W_q, W_k, W_v, W_o and their four bias vectors")
+    try:
+        value = int(answer)
+        if value != answer:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        return wrong(f"{answer!r} is not a whole number", "a count is an integer")
+    counts = count_parameters(d_model, h)
+    total, d = counts["total"], d_model
+    if value == total:
+        return correct(f"4 * {d}^2 + 4 * {d} = {total}, whatever the number of heads")
+    if value == 4 * d * d:
+        return wrong(f"{value} leaves out the biases", "add b_q, b_k, b_v and b_o")
+    if value in (3 * d * d, 3 * d * d + 3 * d):
+        return wrong(f"{value} forgets the output projection W^O", "W^O is (d_model, d_model)")
+    if value in (total // h, total * h, 4 * d * (d // h) + 4 * d, 4 * d * d // h):
+        return wrong(
+            f"{value} scales with h",
+            "h heads of width d_model/h together are as wide as one full head",
+        )
+    return wrong(f"{value} is not the count", "W_q, W_k, W_v, W_o are each (d_model, d_model)")
+
+
+def buggy_split(x, num_heads):
+    """The split with the bug of exercise 4: ``(n, d) -> (h, n, d/h)`` by reshape alone."""
+    n, d = x.shape
+    return x.reshape(num_heads, n, d // num_heads)
+
+
+def check_split_heads(function):
+    """Exercise 4: the fixed ``function(x, h)`` maps ``(n, d)`` to ``(h, n, d/h)`` correctly."""
+    x = np.arange(5 * 6, dtype=float).reshape(5, 6)  # (n=5, d=6)
+    result, feedback = attempt(function, x.copy(), 3)
+    if feedback:
+        return feedback
+    result = np.asarray(result)
+    expected = split_heads(x, 3)  # (3, 5, 2)
+    if result.shape != expected.shape:
+        return wrong(
+            f"for x of shape {x.shape} and h=3 you returned {result.shape}, "
+            f"expected {expected.shape}",
+            "(n, d) -> (h, n, d/h)",
+        )
+    if np.array_equal(result, expected):
+        return correct("head i gets feature columns i*d_h:(i+1)*d_h of every token")
+    if np.array_equal(result, buggy_split(x, 3)):
+        return wrong(
+            "still the bug: head 0 row 1 holds features 2-3 of token 0, not token 1",
+            "reshape to (n, h, d_h) first, then swap the first two axes",
+        )
+    if np.array_equal(result, x.reshape(5, 2, 3).transpose(2, 0, 1)):
+        return wrong(
+            "each head got every third feature instead of a contiguous block",
+            "reshape to (n, h, d_h), not (n, d_h, h)",
+        )
+    return wrong("right shape, wrong values", "head i, row t must be x[t, i*d_h:(i+1)*d_h]")

@@ -1,0 +1,264 @@
+"""Figures for notebooks/02_multi_head_attention.ipynb: per-head heatmaps, the concatenation
+diagram, the cost of more heads and the split-heads bug.
+
+Also holds the hand-built "it" sentence the figures use (``it_sentence``), so the notebook
+and ``make figures`` draw the same arrays.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from utils.attention import init_mha_params, scaled_dot_product_attention
+from utils.cost import cost_table
+from utils.plotting.core import attention_heatmap
+
+HEAD_COLOURS = (
+    "tab:blue",
+    "tab:orange",
+    "tab:green",
+    "tab:red",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+)
+
+# --- the hand-built example: one head finds the referent, another the property -------------
+
+FEATURES = ("noun", "animate", "adjective", "pronoun", "verb", "function")
+SENTENCE = "the animal did not cross the street because it was tired".split()
+WORD_FEATURES = {
+    "the": ("function",),
+    "animal": ("noun", "animate"),
+    "did": ("verb",),
+    "not": ("function",),
+    "cross": ("verb",),
+    "street": ("noun",),
+    "because": ("function",),
+    "it": ("pronoun",),
+    "was": ("verb",),
+    "tired": ("adjective",),
+}
+
+
+def it_embeddings() -> np.ndarray:
+    """``(11, 6)`` one-hot-style embeddings of ``SENTENCE``: column j = feature ``FEATURES[j]``."""
+    x = np.zeros((len(SENTENCE), len(FEATURES)))
+    for row, word in enumerate(SENTENCE):
+        for feature in WORD_FEATURES[word]:
+            x[row, FEATURES.index(feature)] = 1.0
+    return x
+
+
+def it_head_weights(strength: float = 2.5) -> list[dict]:
+    """Hand-set ``W_q, W_k, W_v`` (each ``(6, 3)``) for two heads over ``FEATURES``.
+
+    Head 0 ("who is it?"): a pronoun's query asks for nouns, twice as much for animate ones.
+    Head 1 ("what is it like?"): a pronoun's query asks for adjectives.
+    Only query column 0 and key column 0 are used; values copy the features each head is
+    about, so the concatenated output of "it" says "animate noun" and "tired".
+    """
+    f = {name: i for i, name in enumerate(FEATURES)}
+    heads = []
+    for wanted in ({"noun": 1.0, "animate": 1.0}, {"adjective": 2.0}):
+        W_q, W_k, W_v = np.zeros((6, 3)), np.zeros((6, 3)), np.zeros((6, 3))
+        W_q[f["pronoun"], 0] = strength  # "I am a pronoun looking for my ..."
+        for feature, weight in wanted.items():
+            W_k[f[feature], 0] = strength * weight  # "... and I am one"
+        for col, feature in enumerate(wanted):
+            W_v[f[feature], col] = 1.0  # pass on what this head is about
+        heads.append({"W_q": W_q, "W_k": W_k, "W_v": W_v})
+    return heads
+
+
+def it_head_attention() -> np.ndarray:
+    """``(2, 11, 11)`` attention weights of the two hand-built heads on ``SENTENCE``."""
+    x = it_embeddings()  # (n, d_model)
+    weights = [
+        scaled_dot_product_attention(x @ w["W_q"], x @ w["W_k"], x @ w["W_v"])[1]
+        for w in it_head_weights()
+    ]
+    return np.stack(weights)  # (h, n, n)
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55):
+    """One attention heatmap per head, side by side. ``weights (h, n_q, n_k)``.
+
+    ``highlight`` (a query index) draws a box around that query's row in every head.
+    """
+    weights = np.asarray(weights)
+    h, n_q, n_k = weights.shape
+    fig, axes = plt.subplots(
+        1,
+        h,
+        figsize=(h * (n_k * cell + 1.6), n_q * cell + 1.6),
+        squeeze=False,
+        layout="constrained",
+    )
+    for i, ax in enumerate(axes[0]):
+        title = titles[i] if titles else f"head {i}"
+        attention_heatmap(weights[i], tokens, tokens, ax=ax, title=title)
+        for text in ax.texts:  # dark text on light cells, white on dark
+            text.set_color("white" if float(text.get_text()) > 0.55 else "black")
+            text.set_fontsize(10 if n_k > 8 else 12)
+        ax.tick_params(axis="x", labelrotation=60)
+        if highlight is not None:
+            ax.add_patch(
+                Rectangle(
+                    (-0.5, highlight - 0.5), n_k, 1, fill=False, edgecolor="crimson", linewidth=3
+                )
+            )
+    return fig
+
+
+def it_heads_figure():
+    """The hand-built heads on "the animal ... it was tired", row "it" boxed."""
+    titles = ['head 0: "who is it?"', 'head 1: "what is it like?"']
+    return head_heatmaps(
+        it_head_attention(), SENTENCE, titles, highlight=SENTENCE.index("it"), cell=0.5
+    )
+
+
+def _draw_matrix(ax, matrix, x0, y0, colours, title):
+    """Draw ``matrix`` as coloured cells with values; ``colours[j]`` colours column j."""
+    rows, cols = matrix.shape
+    for r in range(rows):
+        for c in range(cols):
+            ax.add_patch(
+                Rectangle(
+                    (x0 + c, y0 - r - 1), 1, 1, facecolor=colours[c], alpha=0.35, edgecolor="black"
+                )
+            )
+            ax.text(
+                x0 + c + 0.5,
+                y0 - r - 0.5,
+                f"{matrix[r, c]:.2f}",
+                ha="center",
+                va="center",
+                fontsize=12,
+            )
+    ax.text(x0 + cols / 2, y0 + 0.35, title, ha="center", va="bottom", fontsize=13)
+
+
+def concatenation_diagram(head_outputs, token_labels=None):
+    """Draw each head's output ``Z_i (n, d_v)`` and their concatenation ``(n, h*d_v)``.
+
+    ``head_outputs`` is a sequence of equal-shape arrays; cells are coloured by head, so a
+    learner sees which columns of the concatenation came from which head.
+    """
+    heads = [np.asarray(z) for z in head_outputs]
+    h, (n, d_v) = len(heads), heads[0].shape
+    concat = np.concatenate(heads, axis=-1)  # (n, h*d_v)
+    width = h * (d_v + 1) + 2 + h * d_v
+    fig, ax = plt.subplots(figsize=(0.9 * width + 1, 0.9 * n + 2.2))
+    x = 0
+    for i, z in enumerate(heads):
+        _draw_matrix(ax, z, x, 0, [HEAD_COLOURS[i % 8]] * d_v, f"head {i}: Z_{i} {z.shape}")
+        x += d_v + 1
+    ax.annotate(
+        "",
+        xy=(x + 1.4, -n / 2),
+        xytext=(x - 0.2, -n / 2),
+        arrowprops={"arrowstyle": "->", "lw": 2.5},
+    )
+    ax.text(x + 0.6, -n / 2 + 0.2, "concat", ha="center", va="bottom", fontsize=12)
+    colours = [HEAD_COLOURS[c // d_v % 8] for c in range(h * d_v)]
+    _draw_matrix(ax, concat, x + 2, 0, colours, f"concatenation {concat.shape}")
+    if token_labels is not None:
+        for r, label in enumerate(token_labels):
+            ax.text(-0.2, -r - 0.5, label, ha="right", va="center", fontsize=12)
+    ax.set_xlim(-1.5, x + 2 + h * d_v + 0.2)
+    ax.set_ylim(-n - 0.3, 1.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
+
+
+def worked_example_heads(seed: int = 0) -> list[np.ndarray]:
+    """The source's worked example, computed: 2 tokens, width 3, two full-width heads.
+
+    Returns ``[Z_0, Z_1]``, each ``(2, 3)`` (d_v = d_model = 3).
+    """
+    rng = np.random.default_rng(seed)
+    x = 3 * rng.normal(size=(2, 3))  # (n=2, d_model=3)
+    params = init_mha_params(3, 2, d_k=3, d_v=3, bias=False, seed=seed)
+    outs = []
+    for i in range(2):
+        cols = slice(3 * i, 3 * (i + 1))  # head i's columns of the stacked weights
+        q, k, v = (x @ params[w][:, cols] for w in ("W_q", "W_k", "W_v"))  # (2, 3) each
+        outs.append(scaled_dot_product_attention(q, k, v)[0])  # (2, 3)
+    return outs
+
+
+def concatenation_figure():
+    """The (2, 3) + (2, 3) -> (2, 6) worked example, colour-coded by head."""
+    return concatenation_diagram(worked_example_heads(), token_labels=["token 0", "token 1"])
+
+
+def cost_figure(n: int = 128, d_model: int = 512, heads=(1, 4, 8, 16, 32)):
+    """Multiply-adds and parameters against h (flat), attention-weight entries (grow with h)."""
+    rows = cost_table(n, d_model, heads)
+    labels = [str(r["h"]) for r in rows]
+    panels = (
+        ("total", "multiply-adds (millions)", "tab:blue", 1e6),
+        ("parameters", "parameters (millions)", "tab:orange", 1e6),
+        ("weight_entries", "attention-weight entries (thousands)", "tab:red", 1e3),
+    )
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), layout="constrained")
+    for ax, (key, label, colour, unit) in zip(axes, panels, strict=True):
+        values = [r[key] / unit for r in rows]
+        ax.bar(labels, values, color=colour)
+        for x, v in enumerate(values):
+            ax.text(x, v, f"{v:.3g}", ha="center", va="bottom", fontsize=11)
+        ax.set(xlabel="number of heads h", ylabel=label, ylim=(0, max(values) * 1.15))
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].set_title("multiply-adds: constant")
+    axes[1].set_title("parameters: constant")
+    axes[2].set_title("h weight matrices (n x n): grow")
+    fig.suptitle(f"one self-attention layer, d_model = {d_model}, d_k = d_model / h, n = {n}")
+    return fig
+
+
+def split_diagram(n: int = 3, d: int = 4, h: int = 2):
+    """Which token lands in which head: correct split (reshape + transpose) vs bare reshape.
+
+    Cells are coloured by the token they came from and labelled ``t<token>f<feature>``.
+    """
+    token = np.repeat(np.arange(n)[:, None], d, axis=1)  # (n, d)
+    feature = np.tile(np.arange(d), (n, 1))  # (n, d)
+    d_h = d // h
+    right = [a.reshape(n, h, d_h).swapaxes(0, 1) for a in (token, feature)]  # (h, n, d_h)
+    wrong = [a.reshape(h, n, d_h) for a in (token, feature)]  # the bug
+    fig, axes = plt.subplots(2, h, figsize=(3.2 * h, 5.2), layout="constrained")
+    colours = plt.get_cmap("Set2").colors
+    for row, ((tok, feat), name) in enumerate(
+        ((right, "reshape + transpose"), (wrong, "reshape only (bug)"))
+    ):
+        for i in range(h):
+            ax = axes[row, i]
+            for r in range(n):
+                for c in range(d_h):
+                    t, f = tok[i, r, c], feat[i, r, c]
+                    ax.add_patch(
+                        Rectangle((c, -r - 1), 1, 1, facecolor=colours[t % 8], edgecolor="black")
+                    )
+                    ax.text(c + 0.5, -r - 0.5, f"t{t}f{f}", ha="center", va="center", fontsize=12)
+            ax.set(xlim=(0, d_h), ylim=(-n, 0), aspect="equal")
+            ax.set_xticks([])
+            ax.set_yticks([-r - 0.5 for r in range(n)], [f"row {r}" for r in range(n)])
+            ax.set_title(f"{name}\nhead {i}", color="black" if row == 0 else "crimson")
+    return fig
+
+
+FIGURES = {
+    "02_head_heatmaps.png": it_heads_figure,
+    "02_concatenation.png": concatenation_figure,
+    "02_cost.png": cost_figure,
+    "02_split_bug.png": split_diagram,
+}

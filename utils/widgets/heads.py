@@ -1,0 +1,118 @@
+"""The heads explorer of notebooks/02_multi_head_attention.ipynb: pick the number of heads h
+(a divisor of d_model) and one head; see every shape and that head's attention weights.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from utils.attention import init_mha_params, multi_head_attention
+from utils.cost import count_parameters
+from utils.plotting.core import attention_heatmap
+from utils.widgets.base import Explorer
+
+DEFAULT_TOKENS = ("the", "cat", "sat", "on", "the", "mat")
+
+
+def divisors(n: int) -> list[int]:
+    """The positive divisors of ``n`` in increasing order (the valid head counts)."""
+    return [h for h in range(1, n + 1) if n % h == 0]
+
+
+def shape_rows(n: int, d_model: int, h: int) -> list[tuple[str, tuple]]:
+    """``(name, shape)`` for each step of self-attention with ``d_k = d_v = d_model / h``."""
+    d_k = d_model // h
+    return [
+        ("X", (n, d_model)),
+        ("W_q, W_k, W_v", (d_model, d_model)),
+        ("Q = X W_q", (n, d_model)),
+        ("Q split into heads", (h, n, d_k)),
+        ("weights softmax(QK^T/sqrt(d_k))", (h, n, n)),
+        ("head outputs", (h, n, d_k)),
+        ("concatenation", (n, h * d_k)),
+        ("W_o", (h * d_k, d_model)),
+        ("output", (n, d_model)),
+    ]
+
+
+class HeadsExplorer(Explorer):
+    """Choose h among the divisors of ``d_model`` and the head to inspect.
+
+    Self-attention on ``tokens`` with seeded random embeddings (scaled by ``spread`` so
+    heads differ visibly) and seeded weights from ``init_mha_params(d_model, h)``. The text
+    shows the shape table, d_k and the parameter count; the figure that head's weights.
+    """
+
+    name = "HeadsExplorer"
+
+    def __init__(self, d_model: int = 12, tokens=DEFAULT_TOKENS, seed: int = 0, spread=3.0):
+        self.d_model, self.tokens, self.seed = d_model, list(tokens), seed
+        rng = np.random.default_rng(seed)
+        self.x = spread * rng.normal(size=(len(self.tokens), d_model))  # (n, d_model)
+        self._weights = {}  # h -> (h, n, n), computed once per h
+        self.h_control = widgets.SelectionSlider(
+            options=divisors(d_model), value=divisors(d_model)[1], description="heads h"
+        )
+        self.head_control = widgets.IntSlider(
+            value=0, min=0, max=self.h_control.value - 1, description="head"
+        )
+        self.controls = [self.h_control, self.head_control]
+        self.text = widgets.HTML()
+        self._syncing = False
+        super().__init__()
+
+    @property
+    def h(self) -> int:
+        return self.h_control.value
+
+    @property
+    def head(self) -> int:
+        return self.head_control.value
+
+    def _on_change(self, change) -> None:
+        if self._syncing:
+            return
+        if change["owner"] is self.h_control:  # new h: keep the head index valid, draw once
+            self._syncing = True
+            try:
+                self.head_control.max = self.h - 1  # may clamp the value
+            finally:
+                self._syncing = False
+        self.refresh()
+
+    def weights(self) -> np.ndarray:
+        """``(h, n, n)`` per-head attention weights for the current h."""
+        if self.h not in self._weights:
+            params = init_mha_params(self.d_model, self.h, seed=self.seed)
+            self._weights[self.h] = multi_head_attention(self.x, self.x, params, self.h)[1]
+        return self._weights[self.h]
+
+    def table_html(self) -> str:
+        """The shape table for the current h as HTML."""
+        n, d, h = len(self.tokens), self.d_model, self.h
+        rows = "".join(
+            f"<tr><td>{name}</td><td><code>{shape}</code></td></tr>"
+            for name, shape in shape_rows(n, d, h)
+        )
+        params = count_parameters(d, h)["total"]
+        return (
+            f"<b>d_model = {d}, h = {h}, d_k = d_v = {d // h}</b>; parameters {params} "
+            f"(same for every h); attention-weight entries h&middot;n&middot;n = {h * n * n}"
+            f"<table>{rows}</table>"
+        )
+
+    def draw(self):
+        self.text.value = self.table_html()
+        fig, ax = plt.subplots(figsize=(4.8, 3.9))
+        title = f"head {self.head} of {self.h} (d_k = {self.d_model // self.h})"
+        attention_heatmap(self.weights()[self.head], self.tokens, self.tokens, ax=ax, title=title)
+        for text in ax.texts:  # dark text on light cells, white on dark
+            text.set_color("white" if float(text.get_text()) > 0.55 else "black")
+        return fig
+
+    def describe(self) -> str:
+        return (
+            f"d_model={self.d_model}, h={self.h}, head={self.head}, d_k={self.d_model // self.h}"
+        )
