@@ -1,0 +1,240 @@
+"""Figures for notebooks/03_positional_encoding.ipynb (sinusoidal positional encodings).
+
+Every function returns a matplotlib Figure (or draws on a given Axes and returns it);
+the maths lives in ``utils.positional`` and ``utils.pe_properties``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from utils.pe_properties import (
+    offset_similarity,
+    random_cosines,
+    shift_matrix,
+    sin_cos_columns,
+    wavelengths,
+)
+from utils.positional import pair_frequencies, sinusoidal_encoding
+
+VARIANT_TITLES = {
+    "interleaved": "paper: interleaved sin, cos, sin, cos, ...",
+    "concatenated": "concatenated [sin | cos], paper frequencies",
+    "tensor2tensor": "tensor2tensor [sin | cos], other frequencies",
+}
+PE_CMAP = "RdBu_r"
+
+
+def pe_heatmap(pe, ax=None, title=None, colorbar=True):
+    """Heatmap of an encoding ``(num_positions, d_model)``: rows = positions, columns = dims.
+
+    The colour scale is fixed to [-1, 1] (red = +1, blue = -1) so panels compare.
+    """
+    pe = np.asarray(pe)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    image = ax.imshow(pe, cmap=PE_CMAP, vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
+    ax.set_xlabel("dimension (column of PE)")
+    ax.set_ylabel("position")
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label="PE value")
+    return ax
+
+
+def pe_variants_figure(num_positions: int = 20, d_model: int = 512, base: float = 10000.0):
+    """The three layouts of the same ``(num_positions, d_model)`` encoding, one panel each.
+
+    Wide matrices (like the famous 20 x 512) are stacked vertically; others side by side.
+    """
+    wide = d_model >= 8 * num_positions
+    shape = (3, 1) if wide else (1, 3)
+    figsize = (13, 8.5) if wide else (16, 5.5)
+    fig, axes = plt.subplots(*shape, figsize=figsize, constrained_layout=True)
+    for ax, (variant, label) in zip(axes, VARIANT_TITLES.items(), strict=True):
+        pe = sinusoidal_encoding(num_positions, d_model, base, variant)
+        pe_heatmap(pe, ax=ax, title=f"{label}  ({num_positions} x {d_model})")
+    return fig
+
+
+def dimension_curves(
+    num_positions=100,
+    d_model=128,
+    dims=(0, 2, 10, 30),
+    base=10000.0,
+    variant="interleaved",
+    ax=None,
+    positions=None,
+):
+    """Plot columns ``dims`` of the encoding against position; return the Axes.
+
+    ``positions`` (optional, 1-D) evaluates the formula at any real positions instead of
+    0 .. num_positions - 1.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    if positions is None:
+        positions = np.arange(num_positions)
+    pe = _encoding_at(np.asarray(positions, dtype=float), d_model, base, variant)
+    for dim in dims:
+        if dim < d_model:
+            ax.plot(positions, pe[:, dim], label=f"dim {dim}", lw=2)
+    ax.set_xlabel("position")
+    ax.set_ylabel("PE value")
+    ax.set_ylim(-1.15, 1.15)
+    ax.legend(loc="upper right", fontsize=10, ncol=2)
+    return ax
+
+
+def _encoding_at(positions, d_model, base, variant):
+    """``(len(positions), d_model)`` encoding at arbitrary (real) positions."""
+    angles = positions[:, None] * pair_frequencies(d_model, base, variant)[None, :]
+    sin_cols, cos_cols = sin_cos_columns(d_model, variant)
+    pe = np.empty((len(positions), d_model))
+    pe[:, sin_cols] = np.sin(angles)
+    pe[:, cos_cols] = np.cos(angles)
+    return pe
+
+
+def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
+    """Wavelength of each pair i (log scale), paper vs tensor2tensor, one panel per d_model."""
+    fig, axes = plt.subplots(
+        1, len(d_models), figsize=(7 * len(d_models), 4.8), constrained_layout=True
+    )
+    for ax, d_model in zip(np.atleast_1d(axes), d_models, strict=True):
+        for variant, style in (("interleaved", "o-"), ("tensor2tensor", "s--")):
+            name = "paper (and concatenated)" if variant == "interleaved" else "tensor2tensor"
+            ms = 8 if d_model <= 16 else 0
+            ax.plot(wavelengths(d_model, base, variant), style, lw=2.5, ms=ms, label=name)
+        for value, text, dy in ((2 * np.pi, "2π", 1.4), (base * 2 * np.pi, f"{base:g}·2π", 0.4)):
+            ax.axhline(value, color="grey", lw=1, ls=":")
+            ax.text(d_model / 2 - 1, value * dy, text, color="grey", ha="right")
+        ax.set_yscale("log")
+        ax.set_xlabel("pair index i")
+        ax.set_ylabel("wavelength (positions, log scale)")
+        ax.set_title(f"Wavelength of pair i, d_model = {d_model}")
+        ax.legend(loc="center right")
+    return fig
+
+
+def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base: float = 10000.0):
+    """PE[p] . PE[p + k] against k, measured from several starting positions p.
+
+    The curves for different p lie on top of each other: the dot product depends on k only.
+    """
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ks = np.arange(-max_offset, max_offset + 1)
+    ax.plot(
+        ks,
+        offset_similarity(ks, d_model, base),
+        color="black",
+        lw=4,
+        alpha=0.35,
+        label="formula: Σ cos(k·w_i)",
+    )
+    pe = sinusoidal_encoding(4 * max_offset + 1, d_model, base)
+    for p, marker in ((max_offset, "o"), (2 * max_offset, "x"), (3 * max_offset, "+")):
+        measured = pe[p + ks] @ pe[p]
+        ax.plot(ks[::5], measured[::5], marker, ms=7, label=f"measured from p = {p}")
+    ax.set_xlabel("offset k = q - p")
+    ax.set_ylabel("PE[p] · PE[q]")
+    ax.set_title(
+        f"Dot product of two positions depends only on their offset (d_model = {d_model})"
+    )
+    ax.legend(fontsize=10)
+    return fig
+
+
+def position_similarity_figure(num_positions: int = 60, d_model: int = 128, base=10000.0):
+    """Heatmap of all dot products PE[p] . PE[q]: constant along every diagonal."""
+    pe = sinusoidal_encoding(num_positions, d_model, base)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    image = ax.imshow(pe @ pe.T, cmap="viridis", interpolation="nearest")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="PE[p] · PE[q]")
+    ax.set_xlabel("position q")
+    ax.set_ylabel("position p")
+    ax.set_title(f"Position similarity PE · PEᵀ (d_model = {d_model})")
+    return fig
+
+
+def random_cosines_figure(dims=(4, 64, 512), num_pairs: int = 4000, seed: int = 0):
+    """Histograms of cosines between random vectors for several dimensions d."""
+    rng = np.random.default_rng(seed)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    bins = np.linspace(-1, 1, 81)
+    for d in dims:
+        cos = random_cosines(d, num_pairs, rng)
+        ax.hist(
+            cos,
+            bins=bins,
+            histtype="step",
+            lw=2.5,
+            density=True,
+            label=f"d = {d}: std {cos.std():.3f}",
+        )
+    ax.set_xlabel("cosine between two random vectors")
+    ax.set_ylabel("density")
+    ax.set_title("In high dimension, random vectors are nearly orthogonal")
+    ax.legend()
+    return fig
+
+
+def beyond_training_figure(
+    train_length: int = 50,
+    total: int = 200,
+    d_model: int = 64,
+    dims=(8, 16, 24),
+    base: float = 10000.0,
+    max_offset: int = 2000,
+):
+    """Left: a few dimensions, positions past ``train_length`` shaded as unseen. Right: the
+    offset similarity out to ``max_offset``, which is not monotonic."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 4.8), constrained_layout=True)
+    dimension_curves(total, d_model, dims, base, ax=left)
+    left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
+    left.legend(loc="lower left", fontsize=10, ncol=4, framealpha=0.95)
+    left.set_ylim(-1.5, 1.15)
+    left.set_title(f"Positions ≥ {train_length}: new points on the same curves")
+    ks = np.arange(max_offset + 1)
+    right.plot(ks, offset_similarity(ks, d_model, base), lw=1.5)
+    right.axvspan(0, train_length, color="green", alpha=0.15, label="offsets seen in training")
+    right.set_xlabel("offset k")
+    right.set_ylabel("PE[p] · PE[p + k]")
+    right.set_title(f"Similarity vs offset is not monotonic (d_model = {d_model})")
+    right.legend(loc="upper right", fontsize=10)
+    return fig
+
+
+def shift_matrix_figure(
+    k: int = 5, d_model: int = 16, base: float = 10000.0, max_offset: int = 60
+):
+    """Left: M_k as a heatmap (block diagonal). Right: the similarity curve with k marked."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    fig.subplots_adjust(wspace=0.35)
+    image = left.imshow(
+        shift_matrix(k, d_model, base), cmap=PE_CMAP, vmin=-1, vmax=1, interpolation="nearest"
+    )
+    fig.colorbar(image, ax=left, fraction=0.046, pad=0.04)
+    left.set_title(f"M_k for k = {k}: one 2x2 rotation per pair")
+    left.set_xlabel("input dimension")
+    left.set_ylabel("output dimension")
+    ks = np.arange(-max_offset, max_offset + 1)
+    right.plot(ks, offset_similarity(ks, d_model, base), lw=2)
+    right.plot([k, -k], offset_similarity([k, -k], d_model, base), "o", ms=10, color="crimson")
+    right.set_xlabel("offset k")
+    right.set_ylabel("PE[p] · PE[p + k]")
+    right.set_title(f"Similarity at offset ±{k}: {offset_similarity(k, d_model, base):.2f}")
+    return fig
+
+
+FIGURES = {
+    "03_pe_variants.png": pe_variants_figure,
+    "03_pe_variants_50x128.png": lambda: pe_variants_figure(50, 128),
+    "03_wavelengths.png": wavelengths_figure,
+    "03_similarity_vs_offset.png": similarity_vs_offset_figure,
+    "03_position_similarity.png": position_similarity_figure,
+    "03_random_cosines.png": random_cosines_figure,
+    "03_beyond_training.png": beyond_training_figure,
+}
