@@ -272,7 +272,7 @@ def test_mha_shapes_batch_and_cross_attention_and_float32():
 
 def test_mha_errors():
     p = init_mha_params(6, 3)
-    with pytest.raises(ValueError, match=r"d_model=4.*\(6, 6\)"):
+    with pytest.raises(ValueError, match=r"W_q must have shape \(4, m\).*\(6, 6\)"):
         multi_head_attention(np.ones((2, 4)), np.ones((2, 4)), p, 3)
     with pytest.raises(ValueError, match="not divisible by num_heads=4"):
         multi_head_attention(np.ones((2, 6)), np.ones((2, 6)), p, 4)
