@@ -1,0 +1,70 @@
+"""Figures and measurements of notebook 01."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from utils.attention import softmax  # noqa: E402
+from utils.plotting.attention import (  # noqa: E402
+    FIGURES,
+    attention_weights_figure,
+    entropy,
+    measure_scaling,
+    softmax_jacobian_norm,
+    toy_attention,
+    toy_example,
+)
+
+
+def test_toy_example_numbers_by_hand():
+    ex = toy_example()
+    assert ex["X"].shape == (4, 3) and ex["W_q"].shape == (3, 4)
+    out, weights = toy_attention()
+    Q, K = ex["X"] @ ex["W_q"], ex["X"] @ ex["W_k"]
+    np.testing.assert_array_equal(
+        Q @ K.T, [[2, 3, 4, 1], [3, 0, 2, 1], [4, 2, 4, 2], [1, 1, 2, 0]]
+    )
+    np.testing.assert_allclose(weights, softmax(Q @ K.T / 2))
+    np.testing.assert_allclose(out, weights @ (ex["X"] @ ex["W_v"]))
+
+
+def test_entropy_and_jacobian_known_values():
+    np.testing.assert_allclose(entropy(np.full(4, 0.25)), np.log(4))
+    assert entropy(np.array([1.0, 0.0, 0.0])) == 0
+    assert softmax_jacobian_norm(np.array([1.0, 0.0])) == 0
+    # two equal weights: J = [[.25, -.25], [-.25, .25]], norm 0.5
+    np.testing.assert_allclose(softmax_jacobian_norm(np.array([0.5, 0.5])), 0.5)
+
+
+def test_measure_scaling_shows_the_three_regimes():
+    s = measure_scaling(d_ks=(1, 16, 256), n_samples=2000, n_trials=200)
+    np.testing.assert_allclose(s["var_dot"], [1, 16, 256], rtol=0.15)
+    np.testing.assert_allclose(s["score_std"]["sqrt"], 1.0, rtol=0.1)
+    np.testing.assert_allclose(s["score_std"]["linear"], [1, 1 / 4, 1 / 16], rtol=0.15)
+    assert s["max_weight"]["none"][-1] > 0.85  # saturated
+    assert s["jac_norm"]["none"][-1] < 0.5 * s["jac_norm"]["sqrt"][-1]  # vanishing gradient
+    assert abs(s["entropy"]["linear"][-1] - np.log(16)) < 0.01  # uniform
+    np.testing.assert_array_equal(
+        measure_scaling(d_ks=(4,))["var_dot"], measure_scaling(d_ks=(4,))["var_dot"]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_every_registered_figure_draws(name):
+    assert name.startswith("01_")
+    fig = FIGURES[name]()
+    assert fig.axes
+    plt.close(fig)
+
+
+def test_heatmap_has_token_labels_and_readable_text():
+    fig = attention_weights_figure()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["the", "cat", "sat", "down"]
+    assert len(ax.texts) == 16
+    assert {t.get_color() for t in ax.texts} <= {"black", "white"}
+    plt.close(fig)

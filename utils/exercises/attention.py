@@ -1,0 +1,196 @@
+"""Checkers for the exercises of notebooks/01_single_head_attention.ipynb.
+
+Each returns a :class:`utils.exercises.base.Feedback` and never raises on learner input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.attention import causal_mask, softmax
+from utils.exercises.base import Feedback, attempt, correct, is_unanswered, not_attempted, wrong
+from utils.plotting.attention import toy_example
+
+# --- 1. a numerically stable softmax -------------------------------------------------------
+
+
+def _as_array(result, what: str):
+    """``(array, None)`` or ``(None, wrong Feedback)`` when ``result`` is not numeric."""
+    try:
+        arr = np.asarray(result, dtype=float)
+    except (TypeError, ValueError):
+        return None, wrong(f"{what} must be a numeric array, got {type(result).__name__}")
+    return arr, None
+
+
+def check_stable_softmax(fn) -> Feedback:
+    """``fn(x)`` must equal softmax over the last axis, also for logits like 1000."""
+    small = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])  # (2, 3)
+    result, problem = attempt(fn, small.copy())
+    if problem:
+        return problem
+    got, problem = _as_array(result, "the result")
+    if problem:
+        return problem
+    if got.shape != small.shape:
+        return wrong(
+            f"input of shape {small.shape} gave shape {got.shape}",
+            "softmax keeps the shape: use keepdims=True in max and sum",
+        )
+    if np.allclose(got, softmax(small, axis=0)) and not np.allclose(got, softmax(small)):
+        return wrong(
+            "your columns sum to 1, not your rows: that is softmax over axis 0",
+            "normalise over the last axis (axis=-1): over keys, not over queries",
+        )
+    if not np.allclose(got.sum(axis=-1), 1.0):
+        return wrong(
+            f"rows sum to {np.round(got.sum(axis=-1), 3).tolist()}, not 1",
+            "divide exp(x) by its sum over the last axis",
+        )
+    if not np.allclose(got, softmax(small)):
+        return wrong("rows sum to 1 but the values are off", "the weights are exp(x_j) / Σ exp(x)")
+    big = np.array([[1000.0, 1001.0, 1002.0]])
+    with np.errstate(all="ignore"):
+        result, problem = attempt(fn, big.copy())
+    if problem:
+        return problem
+    got, problem = _as_array(result, "the result")
+    if problem:
+        return problem
+    if got.shape != big.shape or not np.all(np.isfinite(got)):
+        return wrong(
+            "logits [1000, 1001, 1002] give NaN or inf: exp(1000) overflows",
+            "subtract each row's maximum first; softmax(x - c) = softmax(x)",
+        )
+    if not np.allclose(got, softmax(big)):
+        return wrong(
+            "logits [1000, 1001, 1002] give the wrong weights", "subtract the row maximum"
+        )
+    return correct("rows sum to 1, and logits of 1000 do not overflow")
+
+
+# --- 2. one attention row by hand ----------------------------------------------------------
+
+
+def toy_row(query: int = 1, scale=None) -> np.ndarray:
+    """The attention weights ``(4,)`` of one query of the toy example (default scale 1/2)."""
+    ex = toy_example()
+    q = ex["X"][query] @ ex["W_q"]  # (d_k,)
+    keys = ex["X"] @ ex["W_k"]  # (4, d_k)
+    scale = 1 / np.sqrt(keys.shape[1]) if scale is None else scale
+    return softmax(q @ keys.T * scale)
+
+
+def check_attention_row(answer) -> Feedback:
+    """``answer``: the 4 weights of query "sat" (row 2) of the toy example, 2 decimals enough."""
+    if is_unanswered(answer):
+        return not_attempted(
+            "take the row of Q for 'sat', dot it with every row of K, divide by √d_k, softmax"
+        )
+    got, problem = _as_array(answer, "your answer")
+    if problem:
+        return problem
+    if got.shape != (4,):
+        return wrong(f"expected 4 numbers (one per key), got shape {got.shape}")
+    ex = toy_example()
+    scores = (ex["X"] @ ex["W_q"]) @ (ex["X"] @ ex["W_k"]).T / 2.0  # (4, 4)
+    tol = {"atol": 0.006}
+    if np.allclose(got, toy_row(2), **tol):
+        return correct(f"weights of 'sat' = {np.round(toy_row(2), 3).tolist()}")
+    if np.allclose(got, toy_row(2, scale=1.0), **tol):
+        return wrong("these are the weights without the scale", "divide q·k by √d_k = 2 first")
+    if np.allclose(got, scores[2], **tol) or np.allclose(got, 2 * scores[2], **tol):
+        return wrong("these are scores, not weights", "apply softmax to the scaled scores")
+    if np.allclose(got, softmax(scores, axis=0)[:, 2], **tol) or np.allclose(
+        got, softmax(scores, axis=0)[2], **tol
+    ):
+        return wrong("this is a softmax over queries", "normalise over the keys of row 'sat'")
+    if not np.isclose(got.sum(), 1.0, atol=0.02):
+        return wrong(f"your weights sum to {got.sum():.3f}, not 1", "softmax rows sum to 1")
+    return wrong(
+        "the weights sum to 1 but do not match", "check Q = X W_q and K = X W_k for row 'sat'"
+    )
+
+
+# --- 3. build a causal mask ----------------------------------------------------------------
+
+
+def check_causal_mask(fn) -> Feedback:
+    """``fn(n)`` must return the ``(n, n)`` bool mask, True = may attend, for several n."""
+    for n in (3, 5, 1):
+        result, problem = attempt(fn, n)
+        if problem:
+            return problem
+        got = np.asarray(result)
+        if got.shape != (n, n):
+            return wrong(f"for n={n} the mask has shape {got.shape}, expected ({n}, {n})")
+        if got.dtype != bool:
+            return wrong(
+                f"the mask has dtype {got.dtype}, not bool",
+                "compare to build booleans, or use dtype=bool",
+            )
+        want = causal_mask(n)
+        if np.array_equal(got, want):
+            continue
+        if np.array_equal(got, ~want):
+            return wrong(
+                "True marks the blocked positions: the polarity is flipped",
+                "in utils True = may attend: token i may attend to keys 0..i",
+            )
+        if np.array_equal(got, want.T):
+            return wrong(
+                "this is the transpose: queries would attend to later keys",
+                "rows are queries, columns keys: True on and below the diagonal (np.tril)",
+            )
+        if np.array_equal(got, np.tril(want, -1)):
+            return wrong(
+                "the diagonal is False: a token must be allowed to attend to itself",
+                "use np.tril(..., k=0), not k=-1",
+            )
+        return wrong(f"for n={n} the mask differs from the causal pattern", "try np.tril")
+    return correct("True on and below the diagonal, for n = 1, 3, 5")
+
+
+# --- 4. predict the shapes -----------------------------------------------------------------
+
+SHAPE_KEYS = ("Q", "V", "scores", "weights", "out")
+
+
+def expected_shapes() -> dict:
+    """Shapes for X ``(2, 5, 8)`` (batch, n, d_model), W_q, W_k ``(8, 4)`` and W_v ``(8, 6)``."""
+    return {
+        "Q": (2, 5, 4),
+        "V": (2, 5, 6),
+        "scores": (2, 5, 5),
+        "weights": (2, 5, 5),
+        "out": (2, 5, 6),
+    }
+
+
+def check_shapes(answer) -> Feedback:
+    """``answer``: a dict with a shape tuple for each of Q, V, scores, weights, out."""
+    if is_unanswered(answer) or (
+        isinstance(answer, dict) and all(is_unanswered(answer.get(k)) for k in SHAPE_KEYS)
+    ):
+        return not_attempted("Q = X @ W_q keeps (batch, n) and takes W_q's last axis")
+    if not isinstance(answer, dict):
+        return wrong(f"expected a dict of shapes, got {type(answer).__name__}")
+    want = expected_shapes()
+    bad = []
+    for key in SHAPE_KEYS:
+        try:
+            got = tuple(int(s) for s in answer.get(key))
+        except (TypeError, ValueError):
+            got = None
+        if got != want[key]:
+            bad.append(key)
+    if not bad:
+        return correct("every shape right: out has d_v columns, scores are n x n")
+    hints = {
+        "Q": "(batch, n, d_model) @ (d_model, d_k) -> (batch, n, d_k)",
+        "V": "V takes W_v's width d_v = 6",
+        "scores": "Q @ K^T is (batch, n_q, n_k): one score per query-key pair",
+        "weights": "softmax keeps the scores' shape",
+        "out": "weights @ V: (batch, n_q, n_k) @ (batch, n_k, d_v)",
+    }
+    return wrong(f"wrong: {', '.join(bad)}", hints[bad[0]])
