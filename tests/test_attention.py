@@ -237,7 +237,7 @@ def test_init_mha_params_is_seeded_and_checks_divisibility():
         init_mha_params(10, 4)
 
 
-def _mha_loop(x, params, h):
+def _mha_loop(x, params, h, mask=None):
     """Reference: one head at a time, slicing each head's columns of the weight matrices."""
     d_k = params["W_q"].shape[1] // h
     d_v = params["W_v"].shape[1] // h
@@ -247,7 +247,7 @@ def _mha_loop(x, params, h):
         q = x @ params["W_q"][:, qs] + params["b_q"][qs]
         k = x @ params["W_k"][:, qs] + params["b_k"][qs]
         v = x @ params["W_v"][:, vs] + params["b_v"][vs]
-        outs.append(scaled_dot_product_attention(q, k, v)[0])
+        outs.append(scaled_dot_product_attention(q, k, v, mask=mask)[0])
     return np.concatenate(outs, axis=-1) @ params["W_o"] + params["b_o"]
 
 
@@ -278,3 +278,39 @@ def test_mha_errors():
         multi_head_attention(np.ones((2, 6)), np.ones((2, 6)), p, 4)
     with pytest.raises(ValueError, match="does not broadcast"):
         multi_head_attention(np.ones((2, 6)), np.ones((2, 6)), p, 3, mask=causal_mask(3))
+
+
+# --- the fast kernels behind multi_head_attention ---------------------------------------------
+
+
+def test_threaded_and_single_threaded_paths_agree():
+    from utils import _kernels
+
+    x = np.random.default_rng(5).normal(size=(2, 300, 16)).astype(np.float32)
+    params = init_mha_params(16, 4, seed=5)
+    mask = padding_mask([300, 123], 300)
+    before = _kernels.get_num_threads()
+    try:
+        _kernels.set_num_threads(1)
+        single = multi_head_attention(x, x, params, 4, mask=mask)
+        _kernels.set_num_threads(2)
+        threaded = multi_head_attention(x, x, params, 4, mask=mask)
+    finally:
+        _kernels.set_num_threads(before)
+    for a, b in zip(single, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(
+        single[0], _mha_loop(x.astype(np.float64), params, 4, mask), atol=2e-5
+    )
+
+
+def test_kernel_guards():
+    from utils import _kernels
+
+    with pytest.raises(ValueError, match="positive integer"):
+        _kernels.set_num_threads(0)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _kernels.softmax_last_axis_inplace(np.zeros((4, 4)).T[:, :2])
+    big = np.full((2, 3), 3e38, dtype=np.float32)
+    with pytest.raises(ValueError, match="overflowed"):
+        multi_head_attention(big, big, init_mha_params(3, 1, seed=0), 1)

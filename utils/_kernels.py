@@ -39,8 +39,8 @@ def get_num_threads() -> int:
 def _softmax_rows_inplace(rows: np.ndarray) -> None:
     """Softmax over the last axis of ``rows`` ``(m, n)``, in place; all -inf rows become 0."""
     row_max = rows.max(axis=-1, keepdims=True)  # (m, 1)
-    if np.isposinf(row_max).any():
-        raise ValueError("attention scores overflowed to +inf: inputs or weights are too large")
+    if np.isposinf(row_max).any() or np.isnan(row_max).any():
+        raise ValueError("attention scores overflowed (inf or NaN): inputs or weights too large")
     row_max[np.isneginf(row_max)] = 0  # fully blocked row: keep it at -inf -> exp 0
     rows -= row_max
     np.exp(rows, out=rows)
@@ -69,3 +69,77 @@ def softmax_last_axis_inplace(scores: np.ndarray) -> np.ndarray:
     for future in [_pool.submit(_softmax_rows_inplace, block) for block in blocks]:
         future.result()
     return scores
+
+
+try:  # optional: lets our threads run single-threaded BLAS calls side by side
+    from threadpoolctl import ThreadpoolController
+
+    _controller = ThreadpoolController()
+except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
+    _controller = None
+
+
+def _run_blocks(work, count: int, threads: int) -> None:
+    """Call ``work(start, stop)`` over ``count`` items split into ``threads`` blocks.
+
+    With several threads, BLAS is limited to one thread per call meanwhile, so our
+    threads (not BLAS's, which would spin-wait and compete with them) share the cores.
+    """
+    threads = max(1, min(threads, count))
+    if threads == 1 or _controller is None:
+        work(0, count)
+        return
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="attention")
+    bounds = np.linspace(0, count, threads + 1).astype(int)
+    with _controller.limit(limits=1, user_api="blas"):
+        futures = [_pool.submit(work, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        for future in futures:
+            future.result()
+
+
+def linear_into(x: np.ndarray, W: np.ndarray, b, out: np.ndarray, threads: int) -> np.ndarray:
+    """``out[...] = x @ W + b`` for x ``(m, d_in)``, W ``(d_in, d_out)``, out ``(m, d_out)``,
+    computed by blocks of rows (one per thread), the bias added while the block is in cache."""
+
+    def rows(start: int, stop: int) -> None:
+        np.matmul(x[start:stop], W, out=out[start:stop])
+        if b is not None:
+            out[start:stop] += b
+
+    _run_blocks(rows, x.shape[0], threads)
+    return out
+
+
+def attend_heads_into(q, k, v, mask, weights, concat, threads: int) -> None:
+    """Scaled dot-product attention of every (batch, head) pair, written into outputs.
+
+    Inputs are the projected activations, heads side by side in the columns:
+    q ``(B, n_q, h*d_k)`` already multiplied by 1/sqrt(d_k), k ``(B, n_k, h*d_k)``,
+    v ``(B, n_k, h*d_v)``; mask None or a bool array broadcast to ``(B, n_q, n_k)``
+    (True = may attend). Writes weights ``(B, h, n_q, n_k)`` and the concatenation of head
+    outputs concat ``(B, n_q, h*d_v)``. Each pair's (n_q, n_k) score matrix is computed,
+    masked, softmaxed and multiplied by V while it is still in cache; head slices are
+    strided views handed straight to BLAS, so nothing is copied to split or merge heads.
+    """
+    batch, h = weights.shape[:2]
+    d_k, d_v = q.shape[-1] // h, v.shape[-1] // h
+    ninf = weights.dtype.type(-np.inf)
+
+    def pairs(start: int, stop: int) -> None:
+        for index in range(start, stop):
+            bi, hi = divmod(index, h)
+            w = weights[bi, hi]  # (n_q, n_k)
+            qs, ks = q[bi, :, hi * d_k : (hi + 1) * d_k], k[bi, :, hi * d_k : (hi + 1) * d_k]
+            np.matmul(qs, ks.T, out=w)  # (n_q, d_k) @ (d_k, n_k)
+            if mask is not None:
+                np.copyto(w, ninf, where=~mask[bi])
+            _softmax_rows_inplace(w)
+            np.matmul(
+                w,
+                v[bi, :, hi * d_v : (hi + 1) * d_v],
+                out=concat[bi, :, hi * d_v : (hi + 1) * d_v],
+            )
+
+    _run_blocks(pairs, batch * h, threads)

@@ -11,7 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from utils._checks import as_float_array, require_ndim, require_positive_int
-from utils._kernels import softmax_last_axis_inplace
+from utils._kernels import (
+    attend_heads_into,
+    get_num_threads,
+    linear_into,
+    softmax_last_axis_inplace,
+)
 
 __all__ = [
     "softmax",
@@ -213,33 +218,20 @@ def _bias(params: dict, name: str, width: int, dtype):
     return b.astype(dtype, copy=False)
 
 
-def _projection(params: dict, names: tuple[str, ...], d_model: int, dtype):
+def _projection(params: dict, names: tuple[str, ...], d_model: int, dtype, scale=None):
     """Weights of several projections side by side ``(d_model, sum of widths)`` and their
-    bias (or None): one matrix product then computes them all (a fused projection)."""
+    bias (or None): one matrix product then computes them all (a fused projection).
+    ``scale`` multiplies the first projection (W_q, b_q) when given."""
     Ws = [_weight(params, "W_" + n, d_model, dtype) for n in names]
     bs = [_bias(params, "b_" + n, W.shape[1], dtype) for n, W in zip(names, Ws, strict=True)]
+    if scale is not None:
+        Ws[0] = Ws[0] * dtype.type(scale)
+        bs[0] = None if bs[0] is None else bs[0] * dtype.type(scale)
     W = Ws[0] if len(Ws) == 1 else np.concatenate(Ws, axis=1)
     if all(b is None for b in bs):
         return W, None
     bs = [np.zeros(W_.shape[1], dtype) if b is None else b for b, W_ in zip(bs, Ws, strict=True)]
     return W, np.concatenate(bs)
-
-
-def _heads(x: np.ndarray, h: int, transpose_last: bool = False, scale=None) -> np.ndarray:
-    """``(..., n, h*d) -> (..., h, n, d)`` (or ``(..., h, d, n)``) as a new C-contiguous
-    array, optionally multiplied by ``scale`` on the way (no extra pass)."""
-    *lead, n, width = x.shape
-    if width % h:
-        raise ValueError(f"projection width {width} is not divisible by num_heads={h}")
-    view = np.swapaxes(x.reshape(*lead, n, h, width // h), -3, -2)  # (..., h, n, d)
-    if transpose_last:
-        view = np.swapaxes(view, -1, -2)  # (..., h, d, n)
-    out = np.empty(view.shape, dtype=x.dtype)
-    if scale is None:
-        np.copyto(out, view)
-    else:
-        np.multiply(view, x.dtype.type(scale), out=out)
-    return out
 
 
 def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
@@ -252,52 +244,85 @@ def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
     Each head is scaled by ``1/sqrt(d_k)`` with its own d_k, never sqrt(d_model).
     Self-attention is ``multi_head_attention(x, x, params, h)``. Taught in notebook 02.
 
-    Speed (measured by ``make bench`` against torch): the maths is exactly the four steps
-    of notebook 02, but computed without waste. Self-attention projects Q, K and V with
-    one fused matrix product; everything stays in the dtype of ``x_q`` (float32 in,
-    float32 out: the weights are cast, never the activations up-cast); the 1/sqrt(d_k)
-    scale is applied to Q (n x d_k numbers) instead of the scores (n x n); K is stored
-    pre-transposed so the score product runs on contiguous memory; and the softmax runs
-    in place on the score array, split across threads (utils/_kernels.py).
+    Speed (``make bench`` compares it with torch): the maths is exactly notebook 02's four
+    steps, computed without waste, because a plain version was 2-3x slower than
+    ``torch.nn.MultiheadAttention``. Everything stays in the dtype of ``x_q`` (float32 in,
+    float32 out: weights are cast down, activations never up-cast). Self-attention
+    projects Q, K and V with one fused matrix product, and 1/sqrt(d_k) is folded into W_q
+    and b_q. Heads are never copied apart or back together: each (batch, head) pair reads
+    its columns of Q, K, V as strided views and writes its output columns straight into
+    the concatenation, with its score matrix masked, softmaxed in place and multiplied by
+    V while it is still in cache. Work is split across threads (both cores) with BLAS
+    single-threaded meanwhile (``utils/_kernels.py``; ``_kernels.set_num_threads(1)``
+    turns the threads off).
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below instead
+        out, weights = _multi_head_attention(x_q, x_kv, params, num_heads, mask)
+    if not np.isfinite(out).all():
+        raise ValueError(
+            "multi-head attention overflowed (inf or NaN): inputs or weights too large"
+        )
+    return out, weights
+
+
+def _multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask):
+    """The body of :func:`multi_head_attention` (inputs not yet validated)."""
     x_q = as_float_array(x_q, "x_q")
     self_attention = x_kv is x_q
     x_kv = x_q if self_attention else as_float_array(x_kv, "x_kv").astype(x_q.dtype, copy=False)
     require_ndim(x_q, 2, "x_q", "(..., n_q, d_model)")
     require_ndim(x_kv, 2, "x_kv", "(..., n_k, d_model)")
-    d_model, dtype = x_q.shape[-1], x_q.dtype
+    (n_q, d_model), n_k, dtype = x_q.shape[-2:], x_kv.shape[-2], x_q.dtype
     if x_kv.shape[-1] != d_model:
         raise ValueError(f"x_q {x_q.shape} and x_kv {x_kv.shape} must share d_model (last axis)")
+    try:
+        lead = np.broadcast_shapes(x_q.shape[:-2], x_kv.shape[:-2])
+    except ValueError:
+        raise ValueError(f"batch axes of x_q {x_q.shape} and x_kv {x_kv.shape} differ") from None
     h = require_positive_int(num_heads, "num_heads")
     width_qk = _weight(params, "W_q", d_model, dtype).shape[1]
-    if width_qk % h:
-        raise ValueError(f"W_q's width {width_qk} is not divisible by num_heads={h}")
-    scale = 1.0 / np.sqrt(width_qk // h)  # per-head d_k
-    # 1) project: (..., n, d_model) @ (d_model, h*d_k | h*d_k | h*d_v) in one product
-    if self_attention:
-        W, b = _projection(params, ("q", "k", "v"), d_model, dtype)
-        qkv = x_q @ W if b is None else np.add(x_q @ W, b)  # (..., n, 2*h*d_k + h*d_v)
-        q, kv = qkv[..., :width_qk], qkv[..., width_qk:]
-    else:
-        W, b = _projection(params, ("q",), d_model, dtype)
-        q = x_q @ W if b is None else x_q @ W + b  # (..., n_q, h*d_k)
-        W, b = _projection(params, ("k", "v"), d_model, dtype)
-        kv = x_kv @ W if b is None else x_kv @ W + b  # (..., n_k, h*d_k + h*d_v)
-    # 2) split into heads (contiguous copies, Q pre-scaled, K pre-transposed)
-    q = _heads(q, h, scale=scale)  # (..., h, n_q, d_k)
-    k_t = _heads(kv[..., :width_qk], h, transpose_last=True)  # (..., h, d_k, n_k)
-    v = _heads(kv[..., width_qk:], h)  # (..., h, n_k, d_v)
-    # 3) attend, all heads at once; the mask gains a heads axis: (..., 1, n_q, n_k)
-    scores = q @ k_t  # (..., h, n_q, n_k), already scaled
+    width_v = _weight(params, "W_v", d_model, dtype).shape[1]
+    for name, width in (("W_q", width_qk), ("W_v", width_v)):
+        if width % h:
+            raise ValueError(f"{name}'s width {width} is not divisible by num_heads={h}")
     if mask is not None:
-        mask = _check_mask(mask, (*x_q.shape[:-2], x_q.shape[-2], x_kv.shape[-2]))
-        blocked = ~(mask[..., None, :, :] if mask.ndim >= 2 else mask)
-        np.copyto(scores, dtype.type(-np.inf), where=blocked)
-    weights = softmax_last_axis_inplace(scores)  # (..., h, n_q, n_k), rows sum to 1 or 0
-    heads = weights @ v  # (..., h, n_q, d_v)
-    # 4) concatenate heads and mix them with W^O: (..., n_q, h*d_v) @ (h*d_v, d_model)
-    concat = combine_heads(heads)  # (..., n_q, h*d_v)
-    W_o = _weight(params, "W_o", concat.shape[-1], dtype)
+        mask = _check_mask(mask, (*lead, n_q, n_k))
+    batch = int(np.prod(lead))  # every leading axis flattened into one: B
+    threads = get_num_threads() if batch * h * n_q * n_k >= 1 << 18 else 1
+    scale = 1.0 / np.sqrt(width_qk // h)  # per-head d_k
+
+    def rows(x, n):  # (..., n, d_model) -> (B*n, d_model)
+        return np.broadcast_to(x, (*lead, n, d_model)).reshape(batch * n, d_model)
+
+    # 1) project, Q pre-scaled: (B*n, d_model) @ (d_model, h*d_k | h*d_k | h*d_v)
+    names = ("q", "k", "v") if self_attention else ("q",)
+    W, b = _projection(params, names, d_model, dtype, scale=scale)
+    projected = linear_into(
+        rows(x_q, n_q), W, b, np.empty((batch * n_q, W.shape[1]), dtype), threads
+    )
+    q = projected[:, :width_qk].reshape(batch, n_q, width_qk)  # (B, n_q, h*d_k)
+    if self_attention:
+        kv = projected[:, width_qk:].reshape(batch, n_k, width_qk + width_v)
+    else:
+        W, b = _projection(params, ("k", "v"), d_model, dtype)
+        kv = linear_into(
+            rows(x_kv, n_k), W, b, np.empty((batch * n_k, W.shape[1]), dtype), threads
+        )
+        kv = kv.reshape(batch, n_k, width_qk + width_v)  # (B, n_k, h*d_k + h*d_v)
+    # 2) + 3) split into heads and attend: each head reads its own columns
+    if mask is not None:
+        mask = np.broadcast_to(mask, (*lead, n_q, n_k)).reshape(batch, n_q, n_k)
+    weights = np.empty((batch, h, n_q, n_k), dtype)  # per head
+    concat = np.empty((batch, n_q, width_v), dtype)  # (B, n_q, h*d_v), head 0's columns first
+    attend_heads_into(q, kv[..., :width_qk], kv[..., width_qk:], mask, weights, concat, threads)
+    # 4) mix the heads with W^O: (B*n_q, h*d_v) @ (h*d_v, d_model)
+    W_o = _weight(params, "W_o", width_v, dtype)
     b_o = _bias(params, "b_o", W_o.shape[1], dtype)
-    out = concat @ W_o if b_o is None else concat @ W_o + b_o  # (..., n_q, d_model)
-    return out, weights
+    out = linear_into(
+        concat.reshape(batch * n_q, width_v),
+        W_o,
+        b_o,
+        np.empty((batch * n_q, W_o.shape[1]), dtype),
+        threads,
+    )
+    return out.reshape(*lead, n_q, W_o.shape[1]), weights.reshape(*lead, h, n_q, n_k)
