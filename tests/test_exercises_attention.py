@@ -50,18 +50,20 @@ def test_stable_softmax_not_attempted():
 
 
 def test_attention_row_values():
-    # 'sat' scores [4, 2, 4, 2] / 2 = [2, 1, 2, 1]: weights e/(2e+2), 1/(2e+2)
-    e = np.e
-    np.testing.assert_allclose(toy_row(2), [e / (2 * e + 2), 1 / (2 * e + 2)] * 2)
-    assert check_attention_row([0.37, 0.13, 0.37, 0.13]).ok
-    assert check_attention_row(toy_row(2)).ok
+    # new word [1, 0, 0]: q = [1, 0, 1, 0], scores [1, 2, 2, 1], scaled [.5, 1, 1, .5]
+    r = np.exp(0.5)
+    np.testing.assert_allclose(toy_row(), np.array([1, r, r, 1]) / (2 + 2 * r))
+    assert check_attention_row([0.19, 0.31, 0.31, 0.19]).ok
+    assert check_attention_row(toy_row()).ok
 
 
 @pytest.mark.parametrize(
     "answer, words",
     [
-        (toy_row(2, scale=1.0), "without the scale"),
-        ([2, 1, 2, 1], "scores, not weights"),
+        (toy_row(scale=1.0), "without the scale"),
+        (toy_row(scale=0.25), "d_k = 4"),
+        ([1, 2, 2, 1], "scores, not weights"),
+        ([0.5, 1, 1, 0.5], "scores, not weights"),
         ([0.25, 0.25, 0.25, 0.25], "do not match"),
         ([0.5, 0.5, 0.5, 0.5], "sum to 2.000"),
         ([1, 2], "4 numbers"),

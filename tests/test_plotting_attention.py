@@ -14,6 +14,7 @@ from utils.plotting.attention import (  # noqa: E402
     attention_weights_figure,
     entropy,
     measure_scaling,
+    scaling_table,
     softmax_jacobian_norm,
     toy_attention,
     toy_example,
@@ -48,6 +49,10 @@ def test_measure_scaling_shows_the_three_regimes():
     assert s["max_weight"]["none"][-1] > 0.85  # saturated
     assert s["jac_norm"]["none"][-1] < 0.5 * s["jac_norm"]["sqrt"][-1]  # vanishing gradient
     assert abs(s["entropy"]["linear"][-1] - np.log(16)) < 0.01  # uniform
+    assert s["no_grad"]["sqrt"][-1] == 0 and s["no_grad"]["none"][-1] > 0.3
+    table = scaling_table(s, "max_weight").splitlines()
+    assert len(table) == 4 and table[0].split() == ["d_k", "none", "/sqrt(d_k)", "/d_k"]
+    assert table[3].split()[0] == "256"
     np.testing.assert_array_equal(
         measure_scaling(d_ks=(4,))["var_dot"], measure_scaling(d_ks=(4,))["var_dot"]
     )

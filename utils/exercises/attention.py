@@ -72,20 +72,24 @@ def check_stable_softmax(fn) -> Feedback:
 # --- 2. one attention row by hand ----------------------------------------------------------
 
 
-def toy_row(query: int = 1, scale=None) -> np.ndarray:
-    """The attention weights ``(4,)`` of one query of the toy example (default scale 1/2)."""
+NEW_TOKEN = np.array([1.0, 0.0, 0.0])  # (d_model,): the embedding of exercise 2's new word
+
+
+def toy_row(x=NEW_TOKEN, scale=None) -> np.ndarray:
+    """Attention weights ``(4,)`` of a token with embedding ``x (3,)`` over the toy example's
+    four keys (default scale 1/sqrt(d_k) = 1/2). For ``NEW_TOKEN`` the scores are [1, 2, 2, 1]."""
     ex = toy_example()
-    q = ex["X"][query] @ ex["W_q"]  # (d_k,)
+    q = np.asarray(x, dtype=float) @ ex["W_q"]  # (d_k,)
     keys = ex["X"] @ ex["W_k"]  # (4, d_k)
     scale = 1 / np.sqrt(keys.shape[1]) if scale is None else scale
     return softmax(q @ keys.T * scale)
 
 
 def check_attention_row(answer) -> Feedback:
-    """``answer``: the 4 weights of query "sat" (row 2) of the toy example, 2 decimals enough."""
+    """``answer``: the 4 weights of a new word with embedding [1, 0, 0] over the toy keys."""
     if is_unanswered(answer):
         return not_attempted(
-            "take the row of Q for 'sat', dot it with every row of K, divide by √d_k, softmax"
+            "q = [1, 0, 0] @ W_q; dot it with every row of K; divide by √d_k = 2; softmax"
         )
     got, problem = _as_array(answer, "your answer")
     if problem:
@@ -93,22 +97,21 @@ def check_attention_row(answer) -> Feedback:
     if got.shape != (4,):
         return wrong(f"expected 4 numbers (one per key), got shape {got.shape}")
     ex = toy_example()
-    scores = (ex["X"] @ ex["W_q"]) @ (ex["X"] @ ex["W_k"]).T / 2.0  # (4, 4)
+    scores = (NEW_TOKEN @ ex["W_q"]) @ (ex["X"] @ ex["W_k"]).T  # (4,) = [1, 2, 2, 1]
     tol = {"atol": 0.006}
-    if np.allclose(got, toy_row(2), **tol):
-        return correct(f"weights of 'sat' = {np.round(toy_row(2), 3).tolist()}")
-    if np.allclose(got, toy_row(2, scale=1.0), **tol):
+    if np.allclose(got, toy_row(), **tol):
+        return correct(f"weights = {np.round(toy_row(), 3).tolist()}")
+    if np.allclose(got, toy_row(scale=1.0), **tol):
         return wrong("these are the weights without the scale", "divide q·k by √d_k = 2 first")
-    if np.allclose(got, scores[2], **tol) or np.allclose(got, 2 * scores[2], **tol):
+    if np.allclose(got, toy_row(scale=0.25), **tol):
+        return wrong("you divided by d_k = 4, not by √d_k = 2", "the scale is 1/√d_k")
+    if np.allclose(got, scores, **tol) or np.allclose(got, scores / 2, **tol):
         return wrong("these are scores, not weights", "apply softmax to the scaled scores")
-    if np.allclose(got, softmax(scores, axis=0)[:, 2], **tol) or np.allclose(
-        got, softmax(scores, axis=0)[2], **tol
-    ):
-        return wrong("this is a softmax over queries", "normalise over the keys of row 'sat'")
     if not np.isclose(got.sum(), 1.0, atol=0.02):
         return wrong(f"your weights sum to {got.sum():.3f}, not 1", "softmax rows sum to 1")
     return wrong(
-        "the weights sum to 1 but do not match", "check Q = X W_q and K = X W_k for row 'sat'"
+        "the weights sum to 1 but do not match",
+        "check q = [1, 0, 0] @ W_q (row 0 of W_q) and the rows of K = X @ W_k",
     )
 
 

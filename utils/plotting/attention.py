@@ -139,14 +139,16 @@ def measure_scaling(d_ks=SCALING_D_KS, n_samples=2000, n_trials=200, n_keys=16, 
     For each d_k: ``var_dot`` is the variance of q.k over ``n_samples`` pairs. Then for
     ``n_trials`` random queries against ``n_keys`` random keys, three scalings of the scores
     ("none": q.k, "sqrt": q.k/sqrt(d_k), "linear": q.k/d_k) give the mean largest softmax
-    weight ``max_weight[s]``, mean entropy ``entropy[s]`` (nats) and mean Jacobian norm
-    ``jac_norm[s]``. Every array has one entry per d_k. Fast: under a second.
+    weight ``max_weight[s]``, mean entropy ``entropy[s]`` (nats), mean Jacobian norm
+    ``jac_norm[s]``, the fraction ``no_grad[s]`` of queries whose Jacobian norm is below
+    0.01 (practically no gradient) and the scores' std ``score_std[s]``. Every array has
+    one entry per d_k. Fast: under a second.
     """
     rng = np.random.default_rng(seed)
     d_ks = np.asarray(d_ks)
     out = {"d_k": d_ks, "var_dot": [], "n_keys": n_keys}
     scalings = {"none": lambda d: 1.0, "sqrt": lambda d: 1 / np.sqrt(d), "linear": lambda d: 1 / d}
-    for key in ("max_weight", "entropy", "jac_norm", "score_std"):
+    for key in ("max_weight", "entropy", "jac_norm", "no_grad", "score_std"):
         out[key] = {s: [] for s in scalings}
     for d in d_ks:
         q = rng.standard_normal((n_samples, d))  # (n_samples, d_k)
@@ -160,12 +162,24 @@ def measure_scaling(d_ks=SCALING_D_KS, n_samples=2000, n_trials=200, n_keys=16, 
             p = softmax(scores, axis=-1)  # (trials, n_keys)
             out["max_weight"][name].append(p.max(axis=-1).mean())
             out["entropy"][name].append(entropy(p).mean())
-            out["jac_norm"][name].append(softmax_jacobian_norm(p).mean())
+            jac = softmax_jacobian_norm(p)  # (trials,)
+            out["jac_norm"][name].append(jac.mean())
+            out["no_grad"][name].append((jac < 0.01).mean())
             out["score_std"][name].append(scores.std())
     out["var_dot"] = np.array(out["var_dot"])
-    for key in ("max_weight", "entropy", "jac_norm", "score_std"):
+    for key in ("max_weight", "entropy", "jac_norm", "no_grad", "score_std"):
         out[key] = {s: np.array(v) for s, v in out[key].items()}
     return out
+
+
+def scaling_table(stats: dict, key: str, fmt: str = "{:8.3f}") -> str:
+    """A text table of ``stats[key]`` from :func:`measure_scaling`: one row per d_k, one
+    column per scaling (none, /sqrt(d_k), /d_k)."""
+    lines = ["  d_k      none   /sqrt(d_k)    /d_k"]
+    for i, d in enumerate(stats["d_k"]):
+        values = [fmt.format(stats[key][s][i]) for s in ("none", "sqrt", "linear")]
+        lines.append(f"{d:5d}  " + "    ".join(values))
+    return "\n".join(lines)
 
 
 SCALING_STYLE = {
