@@ -20,9 +20,10 @@ def test_registered_figures_draw(name):
     assert name.startswith("03_") and name.endswith(".png")
     fig = figs.FIGURES[name]()
     assert fig.axes
-    for ax in fig.axes:
-        if ax.get_label() != "<colorbar>":
-            assert ax.get_xlabel() and ax.get_ylabel()
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert panels[0].get_ylabel()
+    for ax in panels:
+        assert ax.get_xlabel() and ax.get_title()
 
 
 def test_required_figures_registered():

@@ -51,11 +51,21 @@ def pe_variants_figure(num_positions: int = 20, d_model: int = 512, base: float 
     """
     wide = d_model >= 8 * num_positions
     shape = (3, 1) if wide else (1, 3)
-    figsize = (13, 8.5) if wide else (16, 5.5)
-    fig, axes = plt.subplots(*shape, figsize=figsize, constrained_layout=True)
+    figsize = (13, 8.5) if wide else (16, 6)
+    fig, axes = plt.subplots(*shape, figsize=figsize)
+    if wide:
+        fig.subplots_adjust(hspace=0.5)
+    else:
+        fig.subplots_adjust(wspace=0.12)
+    sep = "  " if wide else "\n"
     for ax, (variant, label) in zip(axes, VARIANT_TITLES.items(), strict=True):
         pe = sinusoidal_encoding(num_positions, d_model, base, variant)
-        pe_heatmap(pe, ax=ax, title=f"{label}  ({num_positions} x {d_model})")
+        pe_heatmap(pe, ax=ax, title=f"{label}{sep}({num_positions} x {d_model})", colorbar=False)
+        if not wide and ax is not axes[0]:
+            ax.set_ylabel("")
+    fig.colorbar(
+        axes[0].images[0], ax=axes, fraction=0.03 if wide else 0.02, pad=0.02, label="PE value"
+    )
     return fig
 
 
@@ -100,9 +110,8 @@ def _encoding_at(positions, d_model, base, variant):
 
 def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
     """Wavelength of each pair i (log scale), paper vs tensor2tensor, one panel per d_model."""
-    fig, axes = plt.subplots(
-        1, len(d_models), figsize=(7 * len(d_models), 4.8), constrained_layout=True
-    )
+    fig, axes = plt.subplots(1, len(d_models), figsize=(7 * len(d_models), 4.8))
+    fig.subplots_adjust(wspace=0.25)
     for ax, d_model in zip(np.atleast_1d(axes), d_models, strict=True):
         for variant, style in (("interleaved", "o-"), ("tensor2tensor", "s--")):
             name = "paper (and concatenated)" if variant == "interleaved" else "tensor2tensor"
@@ -191,7 +200,8 @@ def beyond_training_figure(
 ):
     """Left: a few dimensions, positions past ``train_length`` shaded as unseen. Right: the
     offset similarity out to ``max_offset``, which is not monotonic."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 4.8), constrained_layout=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 4.8))
+    fig.subplots_adjust(wspace=0.2)
     dimension_curves(total, d_model, dims, base, ax=left)
     left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
     left.legend(loc="lower left", fontsize=10, ncol=4, framealpha=0.95)
