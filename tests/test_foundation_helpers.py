@@ -99,6 +99,11 @@ def test_execute_script_cleans_run_specific_metadata(tmp_path):
             data={"text/plain": "E()", execute.WIDGET_VIEW: {"model_id": "abc"}},
         )
     ]
+    nb.cells[0].outputs += [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+    ]
     execute.clean(nb)
+    assert nb.cells[0].outputs[1].text == "a\nb\n" and len(nb.cells[0].outputs) == 2
     assert "widgets" not in nb.metadata and "execution" not in nb.cells[0].metadata
     assert list(nb.cells[0].outputs[0].data) == ["text/plain"]

@@ -8,6 +8,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
+def relative_luminance(rgba) -> float:
+    """Perceived lightness of an RGB(A) colour in [0, 1] (sRGB weights): text on a colour
+    with luminance above ~0.4 reads best in black, below it in white."""
+    r, g, b = (float(channel) for channel in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def annotated_heatmap(
     matrix,
     row_labels=None,
@@ -40,11 +47,10 @@ def annotated_heatmap(
     if annotate is None:
         annotate = rows <= 12 and cols <= 12
     if annotate:
-        norm = image.norm
+        rgba = image.cmap(image.norm(matrix))  # (rows, cols, 4): each cell's colour
         for r in range(rows):
             for c in range(cols):
-                shade = norm(matrix[r, c])
-                colour = "black" if np.ma.getdata(shade) > 0.55 else "white"
+                colour = "black" if relative_luminance(rgba[r, c]) > 0.4 else "white"
                 ax.text(c, r, fmt.format(matrix[r, c]), ha="center", va="center", color=colour)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
