@@ -50,6 +50,9 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+bench: $(STAMP) ## Time notebooks, widget callbacks and attention vs torch; writes bench/results.md + README
+	$(PY) scripts/bench.py
+
 clean: ## Remove the venv and caches
 	rm -rf $(VENV) .hypothesis .pytest_cache e2e-artifacts *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
