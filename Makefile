@@ -56,3 +56,11 @@ bench: $(STAMP) ## Time notebooks, widget callbacks and attention vs torch; writ
 clean: ## Remove the venv and caches
 	rm -rf $(VENV) .hypothesis .pytest_cache e2e-artifacts *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+E2E_STAMP := $(VENV)/.installed-e2e
+$(E2E_STAMP): $(STAMP) requirements-e2e.txt
+	$(PY) -m pip install --quiet -r requirements-e2e.txt
+	touch $(E2E_STAMP)
+
+e2e: $(E2E_STAMP) ## Every notebook in JupyterLab in headless Chromium (needs Debian's chromium)
+	$(PY) -m pytest tests/e2e -m browser -p no:randomly -v

@@ -1,0 +1,160 @@
+"""Every notebook as a learner meets it: JupyterLab in headless Chromium (``make e2e``).
+
+For each notebook: open it, wait for a live kernel, Run All, then check that no error or
+stderr output appeared, that every explorer rendered as a live widget, that changing each
+control of each explorer changes what it shows, and that the file on disk is untouched.
+On failure a screenshot and the page HTML are saved under e2e-artifacts/<notebook>/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import pkgutil
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.e2e.lab import CHROMIUM, CHROMIUM_ARGS, ROOT, lab_server
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ARTIFACTS = ROOT / "e2e-artifacts"
+WIDGET_VIEW = ".jp-OutputArea-output > .widget-vbox"  # an explorer's root VBox
+ERROR_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+KERNEL_IDLE = "document.body.innerText.includes('| Idle')"
+ALL_CELLS_DONE = (
+    KERNEL_IDLE + " && ![...document.querySelectorAll('.jp-InputPrompt')]"
+    ".some(e => e.innerText.includes('*'))"
+)
+
+
+def explorer_names() -> set[str]:
+    """The ``name`` of every Explorer subclass in utils.widgets (their text/plain prefix)."""
+    import utils.widgets
+    from utils.widgets import Explorer
+
+    names = set()
+    for info in pkgutil.iter_modules(utils.widgets.__path__):
+        module = importlib.import_module(f"utils.widgets.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Explorer) and cls is not Explorer:
+                names.add(cls.name)
+    return names
+
+
+def expected_explorers(path: Path) -> int:
+    """How many explorers the notebook displays, read from its stored text outputs."""
+    names = tuple(f"{name}(" for name in explorer_names())
+    count = 0
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain", "")
+            count += isinstance(text, str) and text.startswith(names)
+    return count
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    with lab_server(tmp_path_factory.mktemp("lab")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def run_all(page) -> None:
+    """Run every cell through the Run menu and wait until no cell is still queued."""
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)  # a live kernel, not just "idle"
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.jp-InputPrompt')].some(e => e.innerText.includes('*'))"
+        " || document.querySelectorAll('.jp-OutputArea-output').length > 0",
+        timeout=30_000,
+    )
+    page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=500)
+
+
+def change_control(control) -> str:
+    """Change one control by user input (keys or clicks); return a description of what."""
+    kind = control.get_attribute("class") or ""
+    if "noUi-handle" in kind:
+        control.focus()
+        at_max = control.get_attribute("aria-valuenow") == control.get_attribute("aria-valuemax")
+        control.press("ArrowLeft" if at_max else "ArrowRight")
+        return f"slider {'left' if at_max else 'right'}"
+    if control.evaluate("e => e.tagName") == "SELECT":
+        options = control.locator("option")
+        current = control.evaluate("e => e.selectedIndex")
+        control.select_option(index=(current + 1) % options.count())
+        return "dropdown next option"
+    control.click()  # toggle button, checkbox, radio
+    return "click"
+
+
+CONTROLS = (
+    ".noUi-handle, select, .widget-toggle-button:not(.mod-active), "
+    "input[type=checkbox], .widget-radio-box input:not(:checked)"
+)
+
+
+def exercise_widget(page, root, index: int) -> None:
+    """Change every control of one explorer, one at a time, and see its view change."""
+    output = root.locator(":scope > .widget-output")
+    controls = root.locator(":scope > .widget-hbox").first.locator(CONTROLS)
+    count = controls.count()
+    assert count > 0, f"explorer {index} shows no controls"
+    for i in range(count):
+        # located afresh each time: a toggle button that became active drops out of CONTROLS
+        control = root.locator(":scope > .widget-hbox").first.locator(CONTROLS).nth(i % count)
+        before = output.inner_html()
+        what = change_control(control)
+        handle = output.element_handle()
+        page.wait_for_function(
+            "([el, before]) => el.innerHTML !== before", arg=[handle, before], timeout=15_000
+        )
+        assert page.locator(ERROR_OUTPUT).count() == 0, f"explorer {index}: {what} -> error"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_and_widgets_respond(lab, browser, path):
+    base, token = lab
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    artifacts = ARTIFACTS / path.stem
+    shutil.rmtree(artifacts, ignore_errors=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{base}/lab/tree/notebooks/{path.name}?reset&token={token}")
+        run_all(page)
+        errors = page.locator(ERROR_OUTPUT)
+        assert errors.count() == 0, f"error/stderr output: {errors.first.inner_text()[:500]}"
+        assert "Error displaying widget" not in page.inner_text("body")
+        roots = page.locator(WIDGET_VIEW)
+        assert roots.count() == expected_explorers(path), "not every explorer rendered"
+        for index in range(roots.count()):
+            root = roots.nth(index)
+            root.scroll_into_view_if_needed()
+            exercise_widget(page, root, index)
+    except Exception:
+        artifacts.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(artifacts / "screenshot.png"), full_page=True)
+        (artifacts / "page.html").write_text(page.content(), encoding="utf-8")
+        print(f"screenshot and page HTML saved in {artifacts}")
+        raise
+    finally:
+        page.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path.name} was modified"
