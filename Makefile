@@ -22,7 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP) ## Create .venv and install everything (the other targets do this for you)
 
 lab: $(STAMP) ## Open JupyterLab on notebooks/
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
 
 test: $(STAMP) ## Run every test: utils unit tests, then strict nbval over every notebook
 	$(PY) -m pytest tests notebooks $(NBVAL) -m "not browser"
