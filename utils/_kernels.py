@@ -11,6 +11,7 @@ while the matrix products already use BLAS threads. ``make bench`` measures the 
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -31,18 +32,41 @@ def set_num_threads(n: int) -> None:
         _pool = None
 
 
+_scratch = threading.local()
+
+
+def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    """A reusable work array (per calling thread) for intermediates that are never returned.
+
+    Fresh large arrays cost page faults on first touch (tens of ms for tens of MB here);
+    reusing the previous call's buffer of the same shape and dtype avoids them.
+    """
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    key = (name, tuple(shape), np.dtype(dtype))
+    if key not in buffers:
+        for old in [k for k in buffers if k[0] == name]:
+            del buffers[old]  # keep one buffer per name
+        buffers[key] = np.empty(shape, dtype)
+    return buffers[key]
+
+
 def get_num_threads() -> int:
     """The number of threads the softmax kernel may use."""
     return _num_threads
 
 
-def _softmax_rows_inplace(rows: np.ndarray) -> None:
-    """Softmax over the last axis of ``rows`` ``(m, n)``, in place; all -inf rows become 0."""
+def _subtract_row_max(rows: np.ndarray) -> None:
+    """``rows -= row max`` in place for ``(m, n)``; an all -inf row stays -inf."""
     row_max = rows.max(axis=-1, keepdims=True)  # (m, 1)
     if np.isposinf(row_max).any() or np.isnan(row_max).any():
         raise ValueError("attention scores overflowed (inf or NaN): inputs or weights too large")
     row_max[np.isneginf(row_max)] = 0  # fully blocked row: keep it at -inf -> exp 0
     rows -= row_max
+
+
+def _softmax_rows_inplace(rows: np.ndarray) -> None:
+    """Softmax over the last axis of ``rows`` ``(m, n)``, in place; all -inf rows become 0."""
+    _subtract_row_max(rows)
     np.exp(rows, out=rows)
     totals = rows.sum(axis=-1, keepdims=True)  # (m, 1)
     inverse = np.zeros_like(totals)
@@ -112,6 +136,15 @@ def linear_into(x: np.ndarray, W: np.ndarray, b, out: np.ndarray, threads: int) 
     return out
 
 
+# exp(x) is finite and > 0 in float32 for |x| < 88; stay well inside that
+_EXP_SAFE = 80.0
+
+
+def _largest_row_norm(rows: np.ndarray) -> float:
+    """max_i ||rows[i]||, for a ``(n, d)`` array."""
+    return float(np.sqrt(np.einsum("ij,ij->i", rows, rows).max(initial=0.0)))
+
+
 def attend_heads_into(q, k, v, mask, weights, concat, threads: int) -> None:
     """Scaled dot-product attention of every (batch, head) pair, written into outputs.
 
@@ -119,27 +152,44 @@ def attend_heads_into(q, k, v, mask, weights, concat, threads: int) -> None:
     q ``(B, n_q, h*d_k)`` already multiplied by 1/sqrt(d_k), k ``(B, n_k, h*d_k)``,
     v ``(B, n_k, h*d_v)``; mask None or a bool array broadcast to ``(B, n_q, n_k)``
     (True = may attend). Writes weights ``(B, h, n_q, n_k)`` and the concatenation of head
-    outputs concat ``(B, n_q, h*d_v)``. Each pair's (n_q, n_k) score matrix is computed,
-    masked, softmaxed and multiplied by V while it is still in cache; head slices are
-    strided views handed straight to BLAS, so nothing is copied to split or merge heads.
+    outputs concat ``(B, n_q, h*d_v)``.
+
+    Each pair's (n_q, n_k) score matrix is computed, masked, exponentiated, multiplied by
+    V and normalised while it is still in cache; head slices are strided views handed
+    straight to BLAS, so nothing is copied to split or merge heads. Two passes over the
+    scores are saved: (1) the row maximum is subtracted only when needed: by
+    Cauchy-Schwarz |q.k| <= max||q|| * max||k||, and when that bound is below 80 no exp
+    can overflow or underflow to a zero sum, so softmax without the shift is the same
+    number; (2) the row sums come out of the V product itself, from a column of ones
+    appended to V.
     """
     batch, h = weights.shape[:2]
     d_k, d_v = q.shape[-1] // h, v.shape[-1] // h
-    ninf = weights.dtype.type(-np.inf)
+    n_q, n_k = weights.shape[-2:]
+    dtype = weights.dtype
+    ninf = dtype.type(-np.inf)
 
     def pairs(start: int, stop: int) -> None:
+        v_ones = np.ones((n_k, d_v + 1), dtype)  # [V | 1]: per thread
+        product = np.empty((n_q, d_v + 1), dtype)  # [weights @ V | row sums]
         for index in range(start, stop):
             bi, hi = divmod(index, h)
             w = weights[bi, hi]  # (n_q, n_k)
             qs, ks = q[bi, :, hi * d_k : (hi + 1) * d_k], k[bi, :, hi * d_k : (hi + 1) * d_k]
-            np.matmul(qs, ks.T, out=w)  # (n_q, d_k) @ (d_k, n_k)
+            np.matmul(qs, ks.T, out=w)  # (n_q, d_k) @ (d_k, n_k): scaled scores
             if mask is not None:
                 np.copyto(w, ninf, where=~mask[bi])
-            _softmax_rows_inplace(w)
-            np.matmul(
-                w,
-                v[bi, :, hi * d_v : (hi + 1) * d_v],
-                out=concat[bi, :, hi * d_v : (hi + 1) * d_v],
-            )
+            if _largest_row_norm(qs) * _largest_row_norm(ks) < _EXP_SAFE:
+                np.exp(w, out=w)  # unnormalised weights, blocked -> 0
+            else:
+                _subtract_row_max(w)
+                np.exp(w, out=w)
+            v_ones[:, :d_v] = v[bi, :, hi * d_v : (hi + 1) * d_v]
+            np.matmul(w, v_ones, out=product)  # (n_q, d_v + 1)
+            totals = product[:, d_v:]  # (n_q, 1) row sums of exp
+            inverse = np.zeros_like(totals)
+            np.divide(1, totals, out=inverse, where=totals > 0)  # fully blocked row -> 0
+            w *= inverse  # weights: rows sum to 1
+            np.multiply(product[:, :d_v], inverse, out=concat[bi, :, hi * d_v : (hi + 1) * d_v])
 
     _run_blocks(pairs, batch * h, threads)

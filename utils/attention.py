@@ -15,6 +15,7 @@ from utils._kernels import (
     attend_heads_into,
     get_num_threads,
     linear_into,
+    scratch,
     softmax_last_axis_inplace,
 )
 
@@ -298,7 +299,7 @@ def _multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask):
     names = ("q", "k", "v") if self_attention else ("q",)
     W, b = _projection(params, names, d_model, dtype, scale=scale)
     projected = linear_into(
-        rows(x_q, n_q), W, b, np.empty((batch * n_q, W.shape[1]), dtype), threads
+        rows(x_q, n_q), W, b, scratch("q", (batch * n_q, W.shape[1]), dtype), threads
     )
     q = projected[:, :width_qk].reshape(batch, n_q, width_qk)  # (B, n_q, h*d_k)
     if self_attention:
@@ -306,14 +307,14 @@ def _multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask):
     else:
         W, b = _projection(params, ("k", "v"), d_model, dtype)
         kv = linear_into(
-            rows(x_kv, n_k), W, b, np.empty((batch * n_k, W.shape[1]), dtype), threads
+            rows(x_kv, n_k), W, b, scratch("kv", (batch * n_k, W.shape[1]), dtype), threads
         )
         kv = kv.reshape(batch, n_k, width_qk + width_v)  # (B, n_k, h*d_k + h*d_v)
     # 2) + 3) split into heads and attend: each head reads its own columns
     if mask is not None:
         mask = np.broadcast_to(mask, (*lead, n_q, n_k)).reshape(batch, n_q, n_k)
     weights = np.empty((batch, h, n_q, n_k), dtype)  # per head
-    concat = np.empty((batch, n_q, width_v), dtype)  # (B, n_q, h*d_v), head 0's columns first
+    concat = scratch("concat", (batch, n_q, width_v), dtype)  # (B, n_q, h*d_v), head 0 first
     attend_heads_into(q, kv[..., :width_qk], kv[..., width_qk:], mask, weights, concat, threads)
     # 4) mix the heads with W^O: (B*n_q, h*d_v) @ (h*d_v, d_model)
     W_o = _weight(params, "W_o", width_v, dtype)
