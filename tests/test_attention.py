@@ -314,3 +314,12 @@ def test_kernel_guards():
     big = np.full((2, 3), 3e38, dtype=np.float32)
     with pytest.raises(ValueError, match="overflowed"):
         multi_head_attention(big, big, init_mha_params(3, 1, seed=0), 1)
+
+
+@pytest.mark.parametrize("size", [0.1, 1.0, 40.0])  # small scores: no max shift; large: shift
+def test_fast_path_matches_reference_for_small_and_large_scores(size):
+    x = size * np.random.default_rng(6).normal(size=(2, 9, 8))
+    params = init_mha_params(8, 2, seed=6)
+    out, w = multi_head_attention(x, x, params, 2, mask=causal_mask(9))
+    np.testing.assert_allclose(out, _mha_loop(x, params, 2, causal_mask(9)), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-12)
