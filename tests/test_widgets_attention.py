@@ -1,13 +1,30 @@
-"""Headless tests of notebook 01's explorers: every control redraws, and the numbers are right."""
+"""Headless tests of notebook 01's explorers: every control redraws, and the numbers shown
+are the right ones (parsed out of the HTML view and checked against utils.attention)."""
 
-import matplotlib
+import re
 
-matplotlib.use("Agg")
+import numpy as np
 
-import numpy as np  # noqa: E402
+from utils.attention import scaled_dot_product_attention
+from utils.plotting.attention import toy_attention, toy_example
+from utils.widgets.attention import POLARITIES, AttentionExplorer, MaskExplorer
 
-from utils.plotting.attention import toy_attention  # noqa: E402
-from utils.widgets.attention import POLARITIES, AttentionExplorer, MaskExplorer  # noqa: E402
+
+def table_values(view: str) -> list[list[float]]:
+    """The numbers written in every heatmap table of an HTML view, one list per table."""
+    tables = re.findall(r"<table.*?</table>", view, flags=re.S)
+    return [[float(v) for v in re.findall(r"<td[^>]*>([-\d.]+)</td>", t)] for t in tables]
+
+
+def bar_values(view: str) -> list[float]:
+    """The value labels written above the bars of every bar chart (in order)."""
+    return [float(v) for v in re.findall(r'text-anchor="middle">(-?\d+\.\d\d)</text>', view)]
+
+
+def toy_weights(scale: float) -> np.ndarray:
+    ex = toy_example()
+    q, k, v = ex["X"] @ ex["W_q"], ex["X"] @ ex["W_k"], ex["X"] @ ex["W_v"]
+    return scaled_dot_product_attention(q, k, v, scale=scale)[1]  # (n, n)
 
 
 def test_attention_explorer_default_matches_the_toy_example():
@@ -16,28 +33,33 @@ def test_attention_explorer_default_matches_the_toy_example():
     np.testing.assert_allclose(ex.weights, weights[1])
     np.testing.assert_allclose(ex.out, out[1])
     assert repr(ex) == "AttentionExplorer(query='cat', scale=0.50)"
-    assert ex.renders == 1 and ex.last_png
+    assert ex.renders == 1 and ex.last_png is None
+    shown = table_values(ex.last_view)[0]  # every query's weights at the scale
+    np.testing.assert_allclose(shown, np.round(weights, 2).ravel(), atol=0.006)
 
 
 def test_attention_explorer_query_control():
     ex = AttentionExplorer()
-    png = ex.last_png
+    view = ex.last_view
     ex.query.value = "sat"
-    assert ex.renders == 2 and ex.last_png != png
-    np.testing.assert_array_equal(ex.scores, [4, 2, 4, 2])
+    assert ex.renders == 2 and ex.last_view != view
     np.testing.assert_allclose(ex.weights, toy_attention()[1][2])
-    assert "[0.366, 0.134, 0.366, 0.134]" in ex.text.value
+    bars = bar_values(ex.last_view)
+    n = len(ex.tokens)
+    np.testing.assert_allclose(bars[n : 2 * n], ex.weights, atol=0.006)  # 2nd chart: weights
+    np.testing.assert_allclose(bars[2 * n :], ex.out, atol=0.006)  # 3rd chart: output row
+    assert "outlined: &#x27;sat&#x27;" in ex.last_view or "outlined: 'sat'" in ex.last_view
 
 
 def test_attention_explorer_scale_control():
     ex = AttentionExplorer()
-    png = ex.last_png
+    view = ex.last_view
     ex.scale.value = 0.0
-    assert ex.renders == 2 and ex.last_png != png
-    np.testing.assert_allclose(ex.weights, 0.25)  # scale 0: uniform
+    assert ex.renders == 2 and ex.last_view != view
+    np.testing.assert_allclose(ex.weights, 1 / len(ex.tokens))  # scale 0: uniform
     ex.scale.value = 1.0
     np.testing.assert_allclose(ex.weights, toy_attention(scale=1.0)[1][1])
-    assert "scale 1.00" in ex.text.value
+    np.testing.assert_allclose(table_values(ex.last_view)[0], toy_weights(1.0).ravel(), atol=0.006)
     assert ex.output.outputs[0]["data"]["text/plain"] == "<query='cat', scale=1.00>"
 
 
@@ -46,24 +68,28 @@ def test_mask_explorer_causal_default_sees_no_future():
     np.testing.assert_allclose(ex.future_weight, 0)
     np.testing.assert_allclose(ex.weights.sum(axis=1), 1)
     assert ex.weights.shape == (6, 6)
+    mask_shown, weights_shown = table_values(ex.last_view)
+    np.testing.assert_array_equal(np.reshape(mask_shown, (6, 6)), np.tril(np.ones((6, 6))))
+    np.testing.assert_allclose(np.reshape(weights_shown, (6, 6)), ex.weights, atol=0.006)
 
 
 def test_mask_explorer_each_control():
     ex = MaskExplorer()
-    png = ex.last_png
+    view = ex.last_view
     ex.kind.value = "padding"
-    assert ex.renders == 2 and ex.last_png != png
+    assert ex.renders == 2 and ex.last_view != view
     np.testing.assert_allclose(ex.weights[:, 4:], 0)  # length 4: pads get no weight
-    png = ex.last_png
+    view = ex.last_view
     ex.length.value = 2
-    assert ex.renders == 3 and ex.last_png != png
+    assert ex.renders == 3 and ex.last_view != view
     np.testing.assert_allclose(ex.weights[:, 2:], 0)
     np.testing.assert_allclose(ex.weights.sum(axis=1), 1)
-    png = ex.last_png
+    assert "2 &lt;pad&gt;" in ex.last_view  # positions >= length are labelled as padding
+    view = ex.last_view
     ex.polarity.value = POLARITIES[1]
-    assert ex.renders == 4 and ex.last_png != png
+    assert ex.renders == 4 and ex.last_view != view
     np.testing.assert_allclose(ex.weights[:, :2], 0)  # flipped: only the pads are attended
-    assert "polarity=flipped" in repr(ex)
+    assert "polarity=flipped" in repr(ex) and "FLIPPED" in ex.last_view
 
 
 def test_mask_explorer_flipped_causal_attends_only_to_the_future():
@@ -72,4 +98,5 @@ def test_mask_explorer_flipped_causal_attends_only_to_the_future():
     np.testing.assert_allclose(ex.future_weight[:-1], 1)  # every row but the last: all future
     assert ex.blocked_rows == [5]  # the last token has no future: fully blocked, zeros
     np.testing.assert_allclose(ex.weights[5], 0)
-    assert "fully blocked query rows (weights all 0): &lt;pad&gt;" in ex.text.value
+    assert "5 of 6 queries see the future" in ex.last_view
+    assert "fully blocked query rows (weights all 0): 5 &lt;pad&gt;" in ex.last_view

@@ -3,7 +3,9 @@
 - :class:`AttentionExplorer`: pick a query token and the scale; see its scores, weights and
   output row.
 - :class:`MaskExplorer`: toggle causal / padding masks, the padding length and the mask's
-  polarity; see the weight heatmap (and the "sees the future" bug).
+  polarity; see the mask and the weights side by side (and the "sees the future" bug).
+
+Both draw HTML with :mod:`utils.widgets.render` (a few ms per change, no matplotlib).
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.attention import causal_mask, padding_mask, scaled_dot_product_attention
-from utils.plotting.attention import entropy, readable_labels, toy_example
-from utils.plotting.core import attention_heatmap
+from utils.plotting.attention import entropy, toy_example
+from utils.widgets import render
 from utils.widgets.base import Explorer
 
 
@@ -30,7 +31,10 @@ class AttentionExplorer(Explorer):
 
     Controls: ``query`` (which token asks), ``scale`` (multiplies q·k; the paper's value
     1/sqrt(d_k) = 0.5 for the toy d_k = 4; 0 gives uniform weights, large values one-hot).
-    State for tests: ``scores`` (raw q·k), ``scaled``, ``weights``, ``out`` of the query.
+    State for tests: ``scores`` (raw q·k), ``scaled``, ``weights``, ``out`` of the query and
+    ``all_weights (n, n)`` (every query at this scale). The view: bar charts of the scaled
+    scores, the weights and the output row; the weights of every query with the chosen one
+    outlined; the value rows V, each labelled with the weight it gets.
     """
 
     name = "AttentionExplorer"
@@ -41,56 +45,94 @@ class AttentionExplorer(Explorer):
         self.Q = ex["X"] @ ex["W_q"]  # (n, d_k)
         self.K = ex["X"] @ ex["W_k"]  # (n, d_k)
         self.V = ex["X"] @ ex["W_v"]  # (n, d_v)
+        self.all_scores = self.Q @ self.K.T  # (n, n), raw q·k for every query: computed once
+        self.features = [f"f{m}" for m in range(self.V.shape[1])]
+        self.out_ylim = (min(0.0, float(self.V.min())), max(3.0, float(self.V.max())))
         d_k = self.Q.shape[1]
         self.query = widgets.ToggleButtons(options=self.tokens, value=self.tokens[1])
         self.query.description = "query"
         self.scale = widgets.FloatSlider(
             value=round(1 / np.sqrt(d_k), 3), min=0.0, max=3.0, step=0.05, description="scale"
         )
-        self.text = widgets.HTML()
         self.controls = [self.query, self.scale]
         super().__init__()
 
     def compute(self) -> None:
-        """Fill ``scores``, ``scaled``, ``weights``, ``out`` for the current controls."""
+        """Fill ``scores``, ``scaled``, ``weights``, ``out``, ``all_weights``."""
         i = self.tokens.index(self.query.value)
-        self.scores = self.Q[i] @ self.K.T  # (n,)
+        out, all_weights = scaled_dot_product_attention(
+            self.Q, self.K, self.V, scale=self.scale.value
+        )  # (n, d_v), (n, n)
+        self.all_weights = all_weights
+        self.scores = self.all_scores[i]  # (n,)
         self.scaled = self.scores * self.scale.value  # (n,)
-        out, weights = scaled_dot_product_attention(
-            self.Q[i : i + 1], self.K, self.V, scale=self.scale.value
-        )
-        self.weights, self.out = weights[0], out[0]  # (n,), (d_v,)
+        self.weights, self.out = all_weights[i], out[i]  # (n,), (d_v,)
 
-    def draw(self):
+    def draw(self) -> str:
         self.compute()
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), dpi=80)
-        n = len(self.tokens)
-        axes[0].bar_label(axes[0].bar(range(n), self.scaled, color="tab:grey"), fmt="%.2f")
-        axes[0].set(title="scaled scores  q·k × scale", xticks=range(n), xticklabels=self.tokens)
-        axes[0].axhline(0, color="black", lw=0.8)
-        axes[0].margins(y=0.2)
-        axes[1].bar_label(axes[1].bar(range(n), self.weights, color="tab:blue"), fmt="%.2f")
-        axes[1].set(title="weights = softmax", xticks=range(n), xticklabels=self.tokens)
-        axes[1].set_ylim(0, 1)
-        d_v = self.V.shape[1]
-        axes[2].bar(range(d_v), self.out, color="tab:orange")
-        axes[2].set(title=f"output row of '{self.query.value}'", xlabel="feature")
-        axes[2].set_ylim(0, max(3.0, float(self.V.max())))
-        axes[2].set_xticks(range(d_v))
-        fig.subplots_adjust(left=0.05, right=0.98, bottom=0.12, top=0.88, wspace=0.25)
-        self.text.value = self._html()
-        return fig
-
-    def _html(self) -> str:
-        lines = [
-            f"query <b>{html.escape(self.query.value)}</b>, scale {self.scale.value:.2f}",
-            f"scores q·k = {_fmt(self.scores)}",
-            f"scaled = {_fmt(self.scaled)}",
-            f"weights = {_fmt(self.weights)} (sum {self.weights.sum():.3f}, "
-            f"largest {self.weights.max():.3f}, entropy {entropy(self.weights):.3f} nats)",
-            f"output = Σ_j weight_j · v_j = {_fmt(self.out)}",
-        ]
-        return "<pre>" + "\n".join(lines) + "</pre>"
+        i, q, s = self.tokens.index(self.query.value), self.query.value, self.scale.value
+        top = max(1.0, float(self.scaled.max()))
+        charts = render.row(
+            render.bar_chart_svg(
+                self.tokens,
+                self.scaled,
+                title=f"1. scaled scores  q·k × {s:.2f}",
+                ylim=(min(0.0, float(self.scaled.min())), top * 1.1),
+                width=330,
+                height=240,
+            ),
+            render.bar_chart_svg(
+                self.tokens,
+                self.weights,
+                title="2. weights = softmax(1.)",
+                ylim=(0.0, 1.1),
+                width=330,
+                height=240,
+                highlight=int(np.argmax(self.weights)),
+            ),
+            render.bar_chart_svg(
+                self.features,
+                self.out,
+                title=f"3. output row of '{q}' = Σ w·v",
+                ylim=self.out_ylim,
+                width=330,
+                height=240,
+            ),
+        )
+        value_labels = [f"{w:.2f} × {t}" for w, t in zip(self.weights, self.tokens, strict=True)]
+        tables = render.row(
+            render.heatmap_html(
+                self.all_weights,
+                self.tokens,
+                self.tokens,
+                title=f"weights of every query at scale {s:.2f} (outlined: '{q}')",
+                row_title="query",
+                col_title="key",
+                highlight_row=i,
+                cell=64,
+            ),
+            render.heatmap_html(
+                self.V,
+                value_labels,
+                self.features,
+                vmin=self.out_ylim[0],
+                vmax=self.out_ylim[1],
+                cmap="Oranges",
+                fmt="{:.0f}",
+                title=f"value rows v_j, each times its weight for '{q}'",
+                row_title="weight × key",
+                col_title="feature",
+                cell=52,
+            ),
+            gap=36,
+        )
+        summary = render.text_html(
+            f"<span>query <b>{html.escape(q)}</b>: weights sum to "
+            f"{self.weights.sum():.3f}, largest {self.weights.max():.3f}, entropy "
+            f"{entropy(self.weights):.3f} nats (uniform: {np.log(len(self.tokens)):.3f}); "
+            f"output = {_fmt(self.out)}</span>"
+        )
+        return charts + summary + tables
 
     def describe(self) -> str:
         return f"query={self.query.value!r}, scale={self.scale.value:.2f}"
@@ -108,6 +150,7 @@ class MaskExplorer(Explorer):
     mask passed where True = may attend is expected). State for tests: ``mask`` (the bool
     mask actually passed, ``(n, n)``), ``weights (n, n)``, ``future_weight`` (per query, the
     total weight on later positions) and ``blocked_rows`` (queries with every key blocked).
+    The view: the mask passed (1 = may attend) next to the weights, then those two numbers.
     """
 
     name = "MaskExplorer"
@@ -119,18 +162,13 @@ class MaskExplorer(Explorer):
         self.tokens = list(ex["tokens"]) + ["<pad>"] * n_pad
         n = len(self.tokens)
         self.Q, self.K, self.V = X @ ex["W_q"], X @ ex["W_k"], X @ ex["W_v"]  # (n, d) each
+        self.later = np.triu(np.ones((n, n), dtype=bool), k=1)  # key j > query i
         self.kind = widgets.ToggleButtons(options=MASK_KINDS, value="causal", description="mask")
         self.length = widgets.IntSlider(value=n - n_pad, min=1, max=n, description="length")
         self.polarity = widgets.ToggleButtons(options=POLARITIES, description="polarity")
-        self.text = widgets.HTML()
         self.controls = [self.kind, self.length, self.polarity]
         super().__init__()
-        self.ui.children = (
-            widgets.HBox([self.kind, self.length]),
-            self.polarity,
-            self.text,
-            self.output,
-        )
+        self.ui.children = (widgets.HBox([self.kind, self.length]), self.polarity, self.output)
 
     def build_mask(self) -> np.ndarray:
         """The ``(n, n)`` bool mask handed to attention for the current controls."""
@@ -145,36 +183,49 @@ class MaskExplorer(Explorer):
             return blocked_flags.astype(bool)  # the bug: read as True = may attend
         return allowed
 
-    def draw(self):
+    def compute(self) -> None:
+        """Fill ``mask``, ``weights``, ``future_weight`` and ``blocked_rows``."""
         self.mask = self.build_mask()
         _, self.weights = scaled_dot_product_attention(self.Q, self.K, self.V, mask=self.mask)
-        n = len(self.tokens)
-        later = np.triu(np.ones((n, n), dtype=bool), k=1)  # key j > query i
-        self.future_weight = (self.weights * later).sum(axis=1)  # (n,)
-        self.blocked_rows = [i for i in range(n) if not self.mask[i].any()]
-        fig, ax = plt.subplots(figsize=(6.4, 5.2), dpi=80)
-        attention_heatmap(self.weights, self.tokens, self.tokens, ax=ax)
-        flipped = " (FLIPPED polarity)" if self.polarity.value == POLARITIES[1] else ""
-        ax.set_title(f"mask: {self.kind.value}, length {self.length.value}{flipped}", pad=12)
-        readable_labels(ax)
-        blocked_r, blocked_c = np.nonzero(~self.mask)
-        ax.scatter(blocked_c + 0.33, blocked_r - 0.3, marker="x", s=40, color="tab:red")
-        fig.subplots_adjust(left=0.2, right=0.95, bottom=0.05, top=0.8)
-        self.text.value = self._html()
-        return fig
+        self.future_weight = (self.weights * self.later).sum(axis=1)  # (n,)
+        self.blocked_rows = [i for i in range(len(self.tokens)) if not self.mask[i].any()]
 
-    def _html(self) -> str:
-        rows = "\n".join(
-            f"{tok:>6} | " + " ".join("1" if a else "." for a in row)
-            for tok, row in zip(self.tokens, self.mask, strict=True)
+    def draw(self) -> str:
+        self.compute()
+        flipped = self.polarity.value == POLARITIES[1]
+        length = self.length.value  # positions >= length are padding for the mask
+        labels = [f"{i} {t if i < length else '<pad>'}" for i, t in enumerate(self.tokens)]
+        mask_table = render.heatmap_html(
+            self.mask.astype(float),
+            labels,
+            range(len(self.tokens)),
+            cmap="Greys",
+            vmax=2.5,  # light grey for 1, white for 0: the weights stay the eye-catcher
+            fmt="{:.0f}",
+            title="mask passed (1 = may attend)" + (": FLIPPED" if flipped else ""),
+            row_title="query",
+            col_title="key",
+            cell=40,
         )
-        blocked = ", ".join(self.tokens[i] for i in self.blocked_rows) or "none"
-        return (
-            "<pre>mask passed (1 = may attend, red x in the figure = blocked):\n"
-            f"{html.escape(rows)}\n"
-            f"weight on later positions, per query: {_fmt(self.future_weight)}\n"
-            f"fully blocked query rows (weights all 0): {html.escape(blocked)}</pre>"
+        weight_table = render.heatmap_html(
+            self.weights,
+            labels,
+            range(len(self.tokens)),
+            title=f"weights (mask: {self.kind.value}, length {self.length.value})",
+            row_title="query",
+            col_title="key",
+            cell=60,
         )
+        blocked = ", ".join(labels[i] for i in self.blocked_rows) or "none"
+        leak = int((self.future_weight > 1e-9).sum())
+        warn = "color:#d62728;font-weight:600" if leak else ""
+        notes = (
+            f'<div><span style="{warn}">weight on later keys '
+            f"(the future), per query: {_fmt(self.future_weight)}: {leak} of "
+            f"{len(self.tokens)} queries see the future</span><br>"
+            f"fully blocked query rows (weights all 0): {html.escape(blocked)}</div>"
+        )
+        return render.row(mask_table, weight_table, gap=36) + render.text_html(notes)
 
     def describe(self) -> str:
         flipped = "flipped" if self.polarity.value == POLARITIES[1] else "ours"

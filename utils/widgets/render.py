@@ -18,7 +18,9 @@ import matplotlib
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:14px"
+# sizes for a projector: 16 px text, 15 px in charts
+FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:16px"
+CHART_FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:15px"
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 
 
@@ -220,7 +222,7 @@ def line_chart_svg(
     )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'style="{FONT};font-size:12px">{"".join(parts)}</svg>'
+        f'style="{CHART_FONT}">{"".join(parts)}</svg>'
     )
     return panel(
         title,
@@ -275,7 +277,7 @@ def bar_chart_svg(
     parts.append(
         f'<text transform="translate(12,{top + plot_h / 2}) rotate(-90)" text-anchor="middle">{_esc(ylabel)}</text>'
     )
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" style="{FONT};font-size:12px">{"".join(parts)}</svg>'
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" style="{CHART_FONT}">{"".join(parts)}</svg>'
     return panel(title, svg)
 
 
