@@ -1,9 +1,17 @@
 """utils.widgets.heads: the explorer redraws on every control and shows the right numbers."""
 
+import re
+
 import numpy as np
 
 from utils.attention import init_mha_params, multi_head_attention
 from utils.widgets.heads import HeadsExplorer, divisors, shape_rows
+
+
+def shown_weights(view: str) -> np.ndarray:
+    """The numbers written in the view's weights table, as a flat array."""
+    table = re.search(r"<table.*?</table>", view, flags=re.S).group(0)
+    return np.array([float(v) for v in re.findall(r"<td[^>]*>([-\d.]+)</td>", table)])
 
 
 def test_divisors():
@@ -20,36 +28,37 @@ def test_shape_rows_paper_sizes():
 
 def test_initial_state_and_repr():
     explorer = HeadsExplorer()
-    assert explorer.renders == 1 and explorer.last_png
+    assert explorer.renders == 1 and explorer.last_png is None and explorer.last_view
     assert repr(explorer) == "HeadsExplorer(d_model=12, h=2, head=0, d_k=6)"
-    assert "d_k = d_v = 6" in explorer.text.value
-    assert "<code>(2, 6, 6)</code>" in explorer.text.value
+    assert "d_k = d_v = 6" in explorer.last_view
+    assert "<code>(2, 6, 6)</code>" in explorer.last_view
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == repr(explorer)
 
 
 def test_head_control_redraws_that_head():
     explorer = HeadsExplorer()
-    before = explorer.last_png
+    before = explorer.last_view
     explorer.head_control.value = 1
-    assert explorer.renders == 2 and explorer.last_png != before
+    assert explorer.renders == 2 and explorer.last_view != before
     params = init_mha_params(12, 2, seed=0)
     expected = multi_head_attention(explorer.x, explorer.x, params, 2)[1]
     np.testing.assert_allclose(explorer.weights(), expected)
-    assert "head=1" in repr(explorer)
+    np.testing.assert_allclose(shown_weights(explorer.last_view), expected[1].ravel(), atol=0.006)
+    assert "head=1" in repr(explorer) and "head 1 of 2" in explorer.last_view
 
 
 def test_h_control_updates_table_and_clamps_head_with_one_redraw():
     explorer = HeadsExplorer()
     explorer.h_control.value = 6
     explorer.head_control.value = 5
-    renders, png = explorer.renders, explorer.last_png
+    renders, png = explorer.renders, explorer.last_view
     explorer.h_control.value = 3  # head 5 does not exist any more: clamped to 2
-    assert explorer.renders == renders + 1 and explorer.last_png != png
+    assert explorer.renders == renders + 1 and explorer.last_view != png
     assert explorer.head == 2 and explorer.head_control.max == 2
-    assert "d_k = d_v = 4" in explorer.text.value
-    assert "<code>(3, 6, 6)</code>" in explorer.text.value
-    assert "h&middot;n&middot;n = 108" in explorer.text.value
+    assert "d_k = d_v = 4" in explorer.last_view
+    assert "<code>(3, 6, 6)</code>" in explorer.last_view
+    assert "h&middot;n&middot;n = 108" in explorer.last_view
     assert explorer.weights().shape == (3, 6, 6)
     np.testing.assert_allclose(explorer.weights().sum(axis=-1), 1.0)
 
@@ -59,5 +68,5 @@ def test_parameters_shown_do_not_change_with_h():
     texts = []
     for h in (1, 4, 12):
         explorer.h_control.value = h
-        texts.append(explorer.text.value.split("parameters ")[1].split(" ")[0])
+        texts.append(explorer.last_view.split("parameters: ")[1].split(" ")[0])
     assert texts == [str(4 * 12 * 12 + 4 * 12)] * 3

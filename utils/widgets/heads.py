@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.attention import init_mha_params, multi_head_attention
 from utils.cost import count_parameters
-from utils.plotting.core import attention_heatmap
+from utils.widgets import render
 from utils.widgets.base import Explorer
 
 DEFAULT_TOKENS = ("the", "cat", "sat", "on", "the", "mat")
@@ -41,8 +40,9 @@ class HeadsExplorer(Explorer):
     """Choose h among the divisors of ``d_model`` and the head to inspect.
 
     Self-attention on ``tokens`` with seeded random embeddings (scaled by ``spread`` so
-    heads differ visibly) and seeded weights from ``init_mha_params(d_model, h)``. The text
-    shows the shape table, d_k and the parameter count; the figure that head's weights.
+    heads differ visibly) and seeded weights from ``init_mha_params(d_model, h)``. The view
+    (HTML, a few ms per change) shows that head's weights next to the shape table, d_k and
+    the parameter count.
     """
 
     name = "HeadsExplorer"
@@ -59,7 +59,6 @@ class HeadsExplorer(Explorer):
             value=0, min=0, max=self.h_control.value - 1, description="head"
         )
         self.controls = [self.h_control, self.head_control]
-        self.text = widgets.HTML()
         self._syncing = False
         super().__init__()
 
@@ -92,25 +91,31 @@ class HeadsExplorer(Explorer):
     def table_html(self) -> str:
         """The shape table for the current h as HTML."""
         n, d, h = len(self.tokens), self.d_model, self.h
+        cell = 'style="padding:3px 12px;border-bottom:1px solid #ddd"'
         rows = "".join(
-            f"<tr><td>{name}</td><td><code>{shape}</code></td></tr>"
+            f"<tr><td {cell}>{name}</td><td {cell}><code>{shape}</code></td></tr>"
             for name, shape in shape_rows(n, d, h)
         )
         params = count_parameters(d, h)["total"]
-        return (
-            f"<b>d_model = {d}, h = {h}, d_k = d_v = {d // h}</b>; parameters {params} "
-            f"(same for every h); attention-weight entries h&middot;n&middot;n = {h * n * n}"
-            f"<table>{rows}</table>"
+        summary = render.text_html(
+            f"<b>d_model = {d}, h = {h}, d_k = d_v = {d // h}</b><br>parameters: {params} "
+            f"(the same for every h)<br>attention-weight entries h&middot;n&middot;n = {h * n * n}"
         )
+        table = f'<table style="{render.FONT};border-collapse:collapse">{rows}</table>'
+        return render.panel("every shape, step by step", summary + table)
 
-    def draw(self):
-        self.text.value = self.table_html()
-        fig, ax = plt.subplots(figsize=(4.8, 3.9))
+    def draw(self) -> str:
         title = f"head {self.head} of {self.h} (d_k = {self.d_model // self.h})"
-        attention_heatmap(self.weights()[self.head], self.tokens, self.tokens, ax=ax, title=title)
-        for text in ax.texts:  # dark text on light cells, white on dark
-            text.set_color("white" if float(text.get_text()) > 0.55 else "black")
-        return fig
+        weights = render.heatmap_html(
+            self.weights()[self.head],
+            self.tokens,
+            self.tokens,
+            title=title,
+            row_title="query",
+            col_title="key",
+            cell=58,
+        )
+        return render.row(weights, self.table_html(), gap=40)
 
     def describe(self) -> str:
         return (
