@@ -1,28 +1,86 @@
 """Explorers for notebooks/03_positional_encoding.ipynb.
 
-- :class:`EncodingExplorer`: d_model, number of positions, base and layout -> the heatmap
-  and a few dimensions plotted against position.
+- :class:`EncodingExplorer`: d_model, number of positions, base and layout -> the encoding
+  as a heatmap, a few of its columns against position, and its key numbers.
 - :class:`OffsetExplorer`: an offset k -> the rotation M_k, a numerical check that
-  M_k @ PE[pos] = PE[pos + k], and the dot product at that offset.
+  M_k @ PE[pos] = PE[pos + k], and the dot product PE[p] . PE[p + k] on its curve.
+
+Both views are HTML/SVG built with :mod:`utils.widgets.render` (a few ms per change);
+everything that does not depend on the changed control is cached.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.pe_properties import offset_similarity, shift_matrix, wavelengths
-from utils.plotting.positional import dimension_curves, pe_heatmap, shift_matrix_figure
-from utils.positional import VARIANTS, sinusoidal_encoding
+from utils.pe_properties import offset_similarity, shift_matrix, sin_cos_columns, wavelengths
+from utils.plotting.positional import PE_CMAP, VARIANT_TITLES
+from utils.positional import VARIANTS, pair_frequencies, sinusoidal_encoding
 from utils.widgets.base import Explorer
+from utils.widgets.render import (
+    heatmap_html,
+    image_html,
+    line_chart_svg,
+    panel,
+    row,
+    text_html,
+)
+
+MAX_POSITIONS = 200  # the positions slider's maximum
+MAX_OFFSET = 60  # the offset slider's maximum
+CHECK_POSITIONS = 100  # OffsetExplorer checks M_k @ PE[pos] = PE[pos + k] for pos < this
+SAMPLE_POSITIONS = (0, 37, 90)  # starting positions p where the dot product is measured
+CURVE_POINTS = 600  # samples of the formula per curve (between integer positions too)
+
+
+@lru_cache(maxsize=32)
+def _encoding(d_model: int, base: float, variant: str) -> np.ndarray:
+    """``(MAX_POSITIONS, d_model)`` encoding, read-only; a smaller n is a prefix of it."""
+    pe = sinusoidal_encoding(MAX_POSITIONS, d_model, base, variant)
+    pe.setflags(write=False)
+    return pe
+
+
+def _column_label(dim: int, d_model: int, base: float, variant: str) -> str:
+    """``"dim 2: sin, pair 1, λ 14.7"``: which function and wavelength column ``dim`` holds."""
+    sin_cols, _ = sin_cos_columns(d_model, variant)
+    pair = dim // 2 if variant == "interleaved" else dim % (d_model // 2)
+    kind = "sin" if dim in sin_cols else "cos"
+    lam = wavelengths(d_model, base, variant)[pair]
+    return f"dim {dim}: {kind}, pair {pair}, λ {lam:,.1f}"
+
+
+def _curves(num_positions, d_model, base, variant, dims):
+    """Columns ``dims`` of the formula at ``CURVE_POINTS`` real positions in [0, n - 1].
+
+    Returns ``(x, {label: y})`` with x ``(points,)``: the encoding between integer positions
+    too, so fast columns show as the sinusoids they are.
+    """
+    x = np.linspace(0, num_positions - 1, CURVE_POINTS)  # (points,)
+    angles = x[:, None] * pair_frequencies(d_model, base, variant)[None, :]  # (points, d/2)
+    sin_cols, _ = sin_cos_columns(d_model, variant)
+    series = {}
+    for dim in dims:
+        pair = dim // 2 if variant == "interleaved" else dim % (d_model // 2)
+        trig = np.sin if dim in sin_cols else np.cos
+        series[_column_label(dim, d_model, base, variant)] = trig(angles[:, pair])
+    return x, series
+
+
+def _emphasis(text: str) -> str:
+    """A larger line of key numbers (read from the back of a classroom)."""
+    return f'<span style="font-size:16px">{text}</span>'
 
 
 class EncodingExplorer(Explorer):
     """Sliders for d_model, number of positions and base; a dropdown for the layout.
 
-    ``state()`` returns the numbers shown in the text line (shape, value range,
-    shortest and longest wavelength) for the current settings.
+    The view: the ``(positions, d_model)`` encoding as a heatmap, four of its columns
+    against position, and a line of numbers; ``state()`` returns those numbers (shape,
+    value range, shortest and longest wavelength) for the current settings.
     """
 
     name = "EncodingExplorer"
@@ -33,26 +91,39 @@ class EncodingExplorer(Explorer):
             value=d_model, min=4, max=256, step=4, description="d_model", style=style
         )
         self.num_positions = widgets.IntSlider(
-            value=num_positions, min=5, max=200, step=5, description="positions", style=style
+            value=num_positions,
+            min=5,
+            max=MAX_POSITIONS,
+            step=5,
+            description="positions",
+            style=style,
         )
         self.base = widgets.FloatLogSlider(
             value=base, base=10, min=1, max=5, step=0.5, description="base", style=style
         )
         self.variant = widgets.Dropdown(options=VARIANTS, value=variant, description="layout")
         self.controls = [self.d_model, self.num_positions, self.base, self.variant]
-        self.text = widgets.HTML()
         super().__init__()
+
+    def _values(self):
+        return (
+            self.d_model.value,
+            self.num_positions.value,
+            float(self.base.value),
+            self.variant.value,
+        )
+
+    def dims(self) -> list[int]:
+        """The four (or fewer, for tiny d_model) columns drawn against position."""
+        d, _, _, v = self._values()
+        picks = {0, 2, d // 4, d // 2 - 2} if v == "interleaved" else {0, 1, d // 8, d // 4}
+        return sorted(p for p in picks if 0 <= p < d)
 
     def state(self) -> dict:
         """Numbers for the current settings: shape, min, max and wavelength range."""
-        d, n, b, v = (
-            self.d_model.value,
-            self.num_positions.value,
-            self.base.value,
-            self.variant.value,
-        )
-        pe = sinusoidal_encoding(n, d, b, v)
-        lam = wavelengths(d, b, v)
+        d, n, b, v = self._values()
+        pe = _encoding(d, b, v)[:n]  # (n, d)
+        lam = wavelengths(d, b, v)  # (d/2,)
         return {
             "shape": pe.shape,
             "min": float(pe.min()),
@@ -61,27 +132,39 @@ class EncodingExplorer(Explorer):
             "longest_wavelength": float(lam.max()),
         }
 
-    def draw(self):
-        d, n, b, v = (
-            self.d_model.value,
-            self.num_positions.value,
-            self.base.value,
-            self.variant.value,
-        )
-        pe = sinusoidal_encoding(n, d, b, v)  # (n, d)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
-        fig.subplots_adjust(wspace=0.42)
-        pe_heatmap(pe, ax=left, title=f"{v}: {n} positions x {d} dims, base {b:g}")
-        dims = sorted({0, 2, d // 4, d // 2 - 2} if v == "interleaved" else {0, 1, d // 8, d // 4})
-        dimension_curves(n, d, dims, b, v, ax=right)
-        right.set_title("a few columns against position")
+    def draw(self) -> str:
+        d, n, b, v = self._values()
+        pe = _encoding(d, b, v)[:n]  # (n, d)
         s = self.state()
-        self.text.value = (
-            f"PE shape {s['shape']}; values in [{s['min']:.3f}, {s['max']:.3f}]; "
-            f"wavelengths from {s['shortest_wavelength']:.2f} to {s['longest_wavelength']:.1f} "
-            "positions"
+        heat = image_html(
+            pe,
+            vmin=-1.0,
+            vmax=1.0,
+            cmap=PE_CMAP,
+            width=560,
+            height=330,
+            title=f"{VARIANT_TITLES[v]} · {n} positions × {d} dims, base {b:g}",
+            xlabel="dimension (column of PE)",
+            ylabel="position",
         )
-        return fig
+        x, series = _curves(n, d, b, v, self.dims())
+        curves = line_chart_svg(
+            x,
+            series,
+            width=560,
+            height=330,
+            ylim=(-1.1, 1.1),
+            title="a few columns against position",
+            xlabel="position",
+            ylabel="PE value",
+        )
+        numbers = _emphasis(
+            f"PE shape <b>{s['shape']}</b>; values in "
+            f"<b>[{s['min']:.3f}, {s['max']:.3f}]</b>; wavelengths from "
+            f"<b>{s['shortest_wavelength']:.2f}</b> to <b>{s['longest_wavelength']:,.1f}</b> "
+            "positions (red = +1, blue = −1)"
+        )
+        return text_html(numbers) + row(heat, curves, gap=28)
 
     def describe(self) -> str:
         return (
@@ -90,44 +173,147 @@ class EncodingExplorer(Explorer):
         )
 
 
+@lru_cache(maxsize=8)
+def _offset_tables(d_model: int, base: float):
+    """Per d_model: the encoding for positions 0 .. CHECK_POSITIONS + MAX_OFFSET - 1 and the
+    similarity PE[p] . PE[p + k] for k in -MAX_OFFSET .. MAX_OFFSET (both read-only)."""
+    pe = sinusoidal_encoding(CHECK_POSITIONS + MAX_OFFSET, d_model, base)  # (160, d)
+    ks = np.arange(-MAX_OFFSET, MAX_OFFSET + 1)  # (121,)
+    sim = offset_similarity(ks, d_model, base)  # (121,)
+    for array in (pe, ks, sim):
+        array.setflags(write=False)
+    return pe, ks, sim
+
+
+class _BlankZero:
+    """A ``fmt`` for heatmap_html: structural zeros of M_k stay blank, the rest 2 decimals."""
+
+    @staticmethod
+    def format(value: float) -> str:
+        return "" if value == 0 else f"{value:.2f}"
+
+
+def _mark_offsets(chart: str, ks, sim, k: int, lo: float, hi: float, width: int, height: int):
+    """Add red dots at (±k, similarity) and a dashed line at k to a line_chart_svg chart.
+
+    Uses the plot-area margins of render.line_chart_svg (left 56, right 12, top 10,
+    bottom 44) with the same x range and ``ylim=(lo, hi)``.
+    """
+    left, top = 56, 10
+    plot_w, plot_h = width - left - 12, height - top - 44
+
+    def sx(v):
+        return left + (v - ks[0]) / (ks[-1] - ks[0]) * plot_w
+
+    def sy(v):
+        return top + (hi - v) / (hi - lo) * plot_h
+
+    value = sim[k + MAX_OFFSET]
+    marks = [
+        f'<line x1="{sx(k):.1f}" x2="{sx(k):.1f}" y1="{top}" y2="{top + plot_h}" '
+        'stroke="#d62728" stroke-dasharray="4 3"/>'
+    ]
+    marks += [
+        f'<circle cx="{sx(x):.1f}" cy="{sy(value):.1f}" r="6" fill="#d62728"/>'
+        for x in sorted({k, -k})
+    ]
+    return chart.replace("</svg>", "".join(marks) + "</svg>", 1)
+
+
 class OffsetExplorer(Explorer):
     """Pick an offset k (and d_model): see M_k and the similarity PE[p] . PE[p + k].
 
     ``state()`` returns the largest error of M_k @ PE[pos] against PE[pos + k] over
-    several positions, and the dot product at offset k.
+    positions 0..99, the dot product at offset k from the formula, and the same dot
+    product measured from a few starting positions p.
     """
 
     name = "OffsetExplorer"
 
     def __init__(self, k=5, d_model=16, base=10000.0):
-        self.k = widgets.IntSlider(value=k, min=0, max=60, description="offset k")
+        self.k = widgets.IntSlider(value=k, min=0, max=MAX_OFFSET, description="offset k")
         self.d_model = widgets.Dropdown(
             options=[4, 8, 16, 32], value=d_model, description="d_model"
         )
         self.base_value = float(base)
         self.controls = [self.k, self.d_model]
-        self.text = widgets.HTML()
         super().__init__()
 
     def state(self) -> dict:
-        """Max |M_k PE[pos] - PE[pos + k]| over pos in 0..99, and PE[p] . PE[p + k]."""
+        """Max |M_k PE[pos] - PE[pos + k]| over pos in 0..99, PE[p] . PE[p + k] (formula and
+        measured at p in SAMPLE_POSITIONS) and each pair's rotation angle in degrees."""
         k, d = self.k.value, self.d_model.value
-        pe = sinusoidal_encoding(100 + k, d, self.base_value)  # (100 + k, d)
+        pe, _, sim = _offset_tables(d, self.base_value)
         m = shift_matrix(k, d, self.base_value)  # (d, d)
-        shifted = pe[:100] @ m.T  # row form of M_k @ PE[pos], (100, d)
+        shifted = pe[:CHECK_POSITIONS] @ m.T  # row form of M_k @ PE[pos], (100, d)
+        target = pe[k : k + CHECK_POSITIONS]  # (100, d)
+        angles = np.degrees(k * pair_frequencies(d, self.base_value)) % 360  # (d/2,)
         return {
-            "max_error": float(np.abs(shifted - pe[k:]).max()),
-            "similarity": float(offset_similarity(k, d, self.base_value)),
+            "matrix": m,
+            "max_error": float(np.abs(shifted - target).max()),
+            "similarity": float(sim[k + MAX_OFFSET]),
+            "measured": {p: float(pe[p] @ pe[p + k]) for p in SAMPLE_POSITIONS},
+            "angles": angles,
         }
 
-    def draw(self):
+    def draw(self) -> str:
         k, d = self.k.value, self.d_model.value
         s = self.state()
-        self.text.value = (
-            f"M_k @ PE[pos] vs PE[pos + {k}] for pos = 0..99: max error {s['max_error']:.1e}; "
-            f"PE[p] · PE[p + {k}] = {s['similarity']:.3f} for every p (maximum {d // 2} at k = 0)"
+        title = f"M_k for k = {k}: one 2×2 rotation per pair (rows: output, columns: input)"
+        if d <= 16:
+            cell = 44 if d <= 8 else 40
+            left = heatmap_html(
+                s["matrix"],
+                vmin=-1.0,
+                vmax=1.0,
+                cmap=PE_CMAP,
+                fmt=_BlankZero,
+                title=title,
+                row_title="output dimension",
+                col_title="input dimension",
+                cell=cell,
+            )
+        else:
+            left = image_html(
+                s["matrix"],
+                vmin=-1.0,
+                vmax=1.0,
+                cmap=PE_CMAP,
+                width=400,
+                height=400,
+                title=title,
+                xlabel="input dimension",
+                ylabel="output dimension",
+            )
+        _, ks, sim = _offset_tables(d, self.base_value)
+        lo, hi = min(float(sim.min()), 0.0), d / 2
+        width, height = 520, 330
+        chart = line_chart_svg(
+            ks,
+            {"PE[p] · PE[p + k] = Σ cos(k·w_i)": sim},
+            width=width,
+            height=height,
+            ylim=(lo, hi),
+            title=f"Similarity at offset ±{k}: {s['similarity']:.3f} (red dots)",
+            xlabel="offset k",
+            ylabel="PE[p] · PE[p + k]",
         )
-        return shift_matrix_figure(k, d, self.base_value)
+        chart = _mark_offsets(chart, ks, sim, k, lo, hi, width, height)
+        measured = ", ".join(f"p = {p}: {v:.3f}" for p, v in s["measured"].items())
+        angles = ", ".join(f"{a:.0f}°" for a in s["angles"])
+        numbers = text_html(
+            _emphasis(
+                f"M_k @ PE[pos] vs PE[pos + {k}] for pos = 0..{CHECK_POSITIONS - 1}: "
+                f"max error <b>{s['max_error']:.1e}</b>"
+            )
+        ) + text_html(
+            _emphasis(
+                f"PE[p] · PE[p + {k}] = <b>{s['similarity']:.3f}</b> for every p "
+                f"(measured: {measured}); maximum <b>{d // 2}</b> at k = 0"
+            )
+        )
+        turns = text_html(f"rotation angle k·w_i of pair i = 0, 1, ... (mod 360°): {angles}")
+        return numbers + row(panel("", left + turns), chart, gap=28)
 
     def describe(self) -> str:
         return f"k={self.k.value}, d_model={self.d_model.value}"

@@ -143,7 +143,7 @@ def image_html(
         f'<div style="text-align:center">{_esc(xlabel)} (0 at left, {cols - 1} at right)</div></div>'
         f'<div style="display:flex;flex-direction:column;justify-content:space-between;'
         f'height:{height}px"><span>{vmax:g}</span><img alt="colour bar" '
-        f'src="data:image/png;base64,{bar_png}" style="width:14px;flex:1;{pixel}"/>'
+        f'src="data:image/png;base64,{bar_png}" style="width:14px;flex:1 1 0;min-height:0;{pixel}"/>'
         f"<span>{vmin:g}</span></div></div>"
     )
     return panel(title, body)
