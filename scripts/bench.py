@@ -292,7 +292,7 @@ def report(args) -> str:
             "",
         ]
     parts += [
-        "**Widget callbacks** (set a control -> new PNG in place):",
+        "**Widget callbacks** (set a control -> new view in place):",
         "",
         *bench_widgets(args.changes),
         "",
