@@ -7,6 +7,8 @@ import pytest
 from utils.attention import combine_heads, split_heads
 from utils.exercises.heads import (
     buggy_split,
+    buggy_split_tokens,
+    check_buggy_split_tokens,
     check_combine_heads,
     check_concat_shape,
     check_param_count,
@@ -40,13 +42,23 @@ def test_concat_shape():
 
 def test_combine_heads_checker():
     assert check_combine_heads(combine_heads).ok
-    assert check_combine_heads(lambda x: np.concatenate(list(x), axis=-1)).ok
-    assert check_combine_heads(starter).status == "not attempted"
-    no_transpose = check_combine_heads(lambda x: x.reshape(x.shape[1], -1))
+    assert check_combine_heads(lambda x: np.concatenate(list(np.moveaxis(x, 1, 0)), axis=-1)).ok
+    assert check_combine_heads(
+        lambda x: x.transpose(0, 2, 1, 3).reshape(x.shape[0], x.shape[2], -1)
+    ).ok
+    unattempted = check_combine_heads(starter)
+    assert unattempted.status == "not attempted" and "(B, n, h, d_h)" in unattempted.hint
+    no_transpose = check_combine_heads(lambda x: x.reshape(x.shape[0], x.shape[2], -1))
     assert (
         no_transpose.status == "wrong" and "without moving the heads axis" in no_transpose.message
     )
-    reversed_heads = check_combine_heads(lambda x: np.concatenate(list(x[::-1]), axis=-1))
+    batch_swapped = check_combine_heads(
+        lambda x: x.transpose(1, 0, 2, 3).reshape(x.shape[0], x.shape[2], -1)
+    )
+    assert "batch and heads" in batch_swapped.message
+    unbatched_only = check_combine_heads(lambda x: x.transpose(1, 0, 2).reshape(x.shape[1], -1))
+    assert unbatched_only.status == "wrong" and "one sequence" in unbatched_only.message
+    reversed_heads = check_combine_heads(lambda x: combine_heads(x[:, ::-1]))
     assert "reverse" in reversed_heads.message
     assert "shape" in check_combine_heads(lambda x: x).message
     assert "ZeroDivisionError" in check_combine_heads(lambda x: 1 / 0).message
@@ -83,11 +95,26 @@ def test_param_count_right_and_unanswered():
 
 def test_split_heads_checker():
     assert check_split_heads(split_heads).ok
-    assert check_split_heads(starter).status == "not attempted"
+    unattempted = check_split_heads(starter)
+    assert unattempted.status == "not attempted" and "two steps" in unattempted.hint
     assert "still the bug" in check_split_heads(buggy_split).message
     strided = check_split_heads(lambda x, h: x.reshape(x.shape[0], -1, h).transpose(2, 0, 1))
     assert "every third feature" in strided.message
     assert "expected (3, 5, 2)" in check_split_heads(lambda x, h: x).message
+
+
+def test_buggy_split_tokens_checker():
+    right = [[0, 0, 0, 1], [1, 1, 2, 2], [2, 3, 3, 3]]
+    assert buggy_split_tokens().tolist() == right
+    assert check_buggy_split_tokens(right).ok
+    assert check_buggy_split_tokens(np.array(right)).ok
+    unattempted = check_buggy_split_tokens(...)
+    assert unattempted.status == "not attempted" and "value // 10" in unattempted.hint
+    assert "correct split" in check_buggy_split_tokens([[0, 1, 2, 3]] * 3).message
+    assert "wrong token" in check_buggy_split_tokens([[0, 0, 1, 1]] * 3).message
+    assert "shape" in check_buggy_split_tokens(np.array(right).T).message
+    for junk in ("tokens", [[0, 1], [2]], None and 0, {"a": 1}):
+        assert check_buggy_split_tokens(junk).status in ("wrong", "not attempted")
 
 
 def test_buggy_split_really_mixes_tokens():

@@ -77,7 +77,9 @@ def mha_cost(n, d_model, num_heads, d_k=None, d_v=None, bias=True) -> dict:
     """One row of the cost table: sizes, parameters, MACs and attention-weight memory.
 
     ``weight_matrices`` is h (one ``(n, n)`` matrix per head, per sequence) and
-    ``weight_entries = h * n^2`` is what a layer must keep for the backward pass.
+    ``weight_entries = h * n^2`` is what training keeps for the gradient computation;
+    scaling and softmax touch each of these entries once, so that element-wise work grows
+    with h too (it is left out of the MAC counts).
     """
     d, h, d_k, d_v = _widths(d_model, num_heads, d_k, d_v)
     return {

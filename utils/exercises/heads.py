@@ -15,6 +15,8 @@ from utils.exercises.base import attempt, correct, is_unanswered, not_attempted,
 CONCAT_TASK = {"n": 7, "d_v": 5, "h": 4}
 # Exercise 3: the layer whose parameters the learner counts.
 PARAM_TASK = {"d_model": 256, "h": 8}
+# Exercise 4: the labelled (n, d) matrix the learner splits into h heads with the bug.
+BUGGY_TASK = {"n": 4, "d": 6, "h": 3}
 
 
 def _as_shape(answer):
@@ -52,31 +54,57 @@ def check_concat_shape(answer, n=CONCAT_TASK["n"], d_v=CONCAT_TASK["d_v"], h=CON
     return wrong(f"{shape} is not the concatenated shape", "rows: tokens; columns: h times d_v")
 
 
+def _not_attempted_with(feedback, hint: str):
+    """``feedback`` from ``attempt``, with the task's own hint when it is "not attempted"."""
+    if feedback.status == "not attempted":
+        return not_attempted(hint)
+    return feedback
+
+
+COMBINE_HINT = (
+    "transpose (B, h, n, d_h) -> (B, n, h, d_h), then reshape the last two axes into one"
+)
+
+
 def check_combine_heads(function):
-    """Exercise 2: ``function(x)`` maps ``(h, n, d_h)`` to ``(n, h * d_h)``, head 0 first."""
-    x = np.arange(3 * 4 * 2, dtype=float).reshape(3, 4, 2)  # (h=3, n=4, d_h=2)
+    """Exercise 2: ``function(x)`` maps ``(B, h, n, d_h)`` to ``(B, n, h * d_h)``, head 0 first."""
+    x = np.arange(2 * 3 * 4 * 2, dtype=float).reshape(2, 3, 4, 2)  # (B=2, h=3, n=4, d_h=2)
     result, feedback = attempt(function, x.copy())
     if feedback:
-        return feedback
+        if feedback.status == "wrong":
+            single, _ = attempt(function, x[0].copy())  # does it work for one sequence?
+            if single is not None and np.array_equal(np.asarray(single), combine_heads(x[0])):
+                return wrong(
+                    f"works for one sequence (h, n, d_h) but fails on a batch: {feedback.message}",
+                    "index the axes from the end (swapaxes(-3, -2)) or keep the batch axis first",
+                )
+        return _not_attempted_with(feedback, COMBINE_HINT)
     result = np.asarray(result)
-    expected = combine_heads(x)  # (4, 6)
+    expected = combine_heads(x)  # (2, 4, 6)
     if result.shape != expected.shape:
         return wrong(
             f"for input of shape {x.shape} you returned shape {result.shape}, "
             f"expected {expected.shape}",
-            "the result has one row per token and h * d_h columns",
+            "keep the batch axis; then one row per token and h * d_h columns",
         )
     if np.array_equal(result, expected):
-        return correct("heads concatenated along features, tokens kept apart")
-    if np.array_equal(result, x.reshape(4, 6)):
+        return correct("heads concatenated along features, tokens and sequences kept apart")
+    if np.array_equal(result, x.reshape(2, 4, 6)):
         return wrong(
             "you reshaped without moving the heads axis: row 0 holds token 0 AND token 1 "
             "of head 0, so tokens are mixed",
-            "first swap the heads and tokens axes: (h, n, d_h) -> (n, h, d_h), then reshape",
+            "first swap the heads and tokens axes: (B, h, n, d_h) -> (B, n, h, d_h), then reshape",
         )
-    if np.array_equal(result, np.concatenate(x[::-1], axis=-1)):
+    if np.array_equal(result, x.transpose(1, 0, 2, 3).reshape(2, 4, 6)):
+        return wrong(
+            "you swapped the batch and heads axes, so sequences are mixed",
+            "the heads axis is axis 1 (or -3); the tokens axis is axis 2 (or -2)",
+        )
+    if np.array_equal(result, combine_heads(x[:, ::-1])):
         return wrong("the heads are in reverse order", "head 0's columns come first")
-    return wrong("right shape, wrong values", "row t must be [head 0 of token t, head 1 ...]")
+    return wrong(
+        "right shape, wrong values", "row t of sequence b must be [head 0 of token t, head 1 ...]"
+    )
 
 
 def check_param_count(answer, d_model=PARAM_TASK["d_model"], h=PARAM_TASK["h"]):
@@ -111,12 +139,59 @@ def buggy_split(x, num_heads):
     return x.reshape(num_heads, n, d // num_heads)
 
 
+def buggy_split_tokens(n: int = BUGGY_TASK["n"], d: int = BUGGY_TASK["d"], h=BUGGY_TASK["h"]):
+    """``(h, n)`` ints: which token each row of each head comes from after ``buggy_split``.
+
+    Rows 0.. of head 0 take the first ``n * d/h`` values in memory order, so a row can
+    start mid-token; the token of a row is that of its first value.
+    """
+    labelled = 10 * np.arange(n)[:, None] + np.arange(d)  # (n, d): value = 10*token + feature
+    return buggy_split(labelled, h)[:, :, 0] // 10  # (h, n)
+
+
+def check_buggy_split_tokens(answer, n=BUGGY_TASK["n"], d=BUGGY_TASK["d"], h=BUGGY_TASK["h"]):
+    """Exercise 4a: for each head, the token of each row after the buggy split."""
+    if is_unanswered(answer):
+        return not_attempted(
+            f"run buggy_split on the ({n}, {d}) labelled matrix with h={h}; "
+            "value // 10 is the token of each row"
+        )
+    try:
+        given = np.asarray(answer)
+        if given.dtype == object or not np.issubdtype(given.dtype, np.number):
+            raise ValueError
+    except (TypeError, ValueError):
+        return wrong(f"{answer!r} is not a list of token indices", f"write {h} lists of {n} ints")
+    expected = buggy_split_tokens(n, d, h)  # (h, n)
+    if given.shape != expected.shape:
+        return wrong(
+            f"your answer has shape {given.shape}, expected {expected.shape}",
+            f"one list per head ({h}), each with one token index per row ({n})",
+        )
+    if np.array_equal(given, expected):
+        return correct(
+            f"head 0's rows come from tokens {expected[0].tolist()}: rows no longer match tokens"
+        )
+    if np.array_equal(given, np.tile(np.arange(n), (h, 1))):
+        return wrong(
+            "that is what the correct split gives (every head sees tokens 0, 1, 2, ...)",
+            "look at the buggy output: a row can hold the middle features of a token",
+        )
+    return wrong(
+        "some rows are attributed to the wrong token",
+        "in the buggy output, token = value // 10 of each row's first entry",
+    )
+
+
+SPLIT_HINT = "a correct split takes two steps, like section 4's; the buggy one skips one"
+
+
 def check_split_heads(function):
-    """Exercise 4: the fixed ``function(x, h)`` maps ``(n, d)`` to ``(h, n, d/h)`` correctly."""
+    """Exercise 4b: the fixed ``function(x, h)`` maps ``(n, d)`` to ``(h, n, d/h)`` correctly."""
     x = np.arange(5 * 6, dtype=float).reshape(5, 6)  # (n=5, d=6)
     result, feedback = attempt(function, x.copy(), 3)
     if feedback:
-        return feedback
+        return _not_attempted_with(feedback, SPLIT_HINT)
     result = np.asarray(result)
     expected = split_heads(x, 3)  # (3, 5, 2)
     if result.shape != expected.shape:
