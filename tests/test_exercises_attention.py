@@ -47,6 +47,8 @@ def test_stable_softmax_wrong(fn, words):
 def test_stable_softmax_not_attempted():
     assert check_stable_softmax(starter).status == "not attempted"
     assert "not attempted yet" in repr(check_stable_softmax(starter))
+    assert "keepdims=True" in check_stable_softmax(starter).hint  # a real hint
+    assert "return" in check_stable_softmax(lambda x: None).hint  # forgot to return
 
 
 def test_attention_row_values():
@@ -103,6 +105,7 @@ def test_causal_mask_wrong(fn, words):
 
 def test_causal_mask_not_attempted():
     assert check_causal_mask(starter).status == "not attempted"
+    assert "np.tril" in check_causal_mask(starter).hint  # a real hint
 
 
 def test_shapes_right_and_wrong():
@@ -113,6 +116,11 @@ def test_shapes_right_and_wrong():
     assert feedback.status == "wrong" and "out" in feedback.message
     bad = dict(expected_shapes(), scores=(2, 5, 4))
     assert "n_q, n_k" in check_shapes(bad).hint
+    bad = dict(expected_shapes(), K=(2, 4, 5))  # K itself, not its transpose
+    feedback = check_shapes(bad)
+    assert feedback.status == "wrong" and "K" in feedback.message and "W_k" in feedback.hint
+    no_k = {key: v for key, v in expected_shapes().items() if key != "K"}
+    assert check_shapes(no_k).status == "wrong"
     assert check_shapes([1, 2]).status == "wrong"
     assert check_shapes({"Q": "x"}).status == "wrong"
 

@@ -8,12 +8,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils.attention import softmax  # noqa: E402
+from utils.attention import causal_mask, softmax  # noqa: E402
 from utils.plotting.attention import (  # noqa: E402
     FIGURES,
     attention_weights_figure,
     entropy,
     measure_scaling,
+    nearest_token_qk,
+    next_token_accuracy,
     scaling_table,
     softmax_jacobian_norm,
     toy_attention,
@@ -27,8 +29,12 @@ def test_toy_example_numbers_by_hand():
     out, weights = toy_attention()
     Q, K = ex["X"] @ ex["W_q"], ex["X"] @ ex["W_k"]
     np.testing.assert_array_equal(
-        Q @ K.T, [[2, 3, 4, 1], [3, 0, 2, 1], [4, 2, 4, 2], [1, 1, 2, 0]]
+        Q @ K.T, [[3, 3, 4, 2], [4, 0, 2, 2], [5, 2, 4, 3], [2, 1, 2, 1]]
     )
+    scores = Q @ K.T
+    assert scores[1, 0] != scores[0, 1]  # not symmetric: q_cat . k_the != q_the . k_cat
+    wrong_axis = softmax(scores / 2, axis=0)
+    assert not np.allclose(wrong_axis, weights.T)  # the wrong axis is not just a transpose
     np.testing.assert_allclose(weights, softmax(Q @ K.T / 2))
     np.testing.assert_allclose(out, weights @ (ex["X"] @ ex["W_v"]))
 
@@ -73,3 +79,22 @@ def test_heatmap_has_token_labels_and_readable_text():
     assert len(ax.texts) == 16
     assert {t.get_color() for t in ax.texts} <= {"black", "white"}
     plt.close(fig)
+
+
+def test_nearest_token_qk_prefers_the_nearest_key():
+    q, k = nearest_token_qk(5, sharpness=1.0)
+    assert q.shape == k.shape == (5, 2)
+    scores = q @ k.T  # (5, 5): row i = i**2 - (i - j)**2
+    i, j = np.indices((5, 5))
+    np.testing.assert_allclose(scores, i**2 - (i - j) ** 2)
+
+
+def test_next_token_accuracy_right_mask_is_chance_flipped_mask_is_perfect():
+    ids = np.random.default_rng(0).integers(0, 10, size=(400, 12))  # (batch, n)
+    q, k = nearest_token_qk(12)
+    right = causal_mask(12)
+    flipped = (1 - right.astype(int)).astype(bool)  # the TF mask read as True = may attend
+    assert next_token_accuracy(ids, q, k, flipped) == 1.0  # reads token i + 1: the answer
+    chance = (ids[:, 1:] == ids[:, :-1]).mean()  # attends to itself: right when repeated
+    assert abs(next_token_accuracy(ids, q, k, right) - chance) < 1e-12
+    assert abs(chance - 0.1) < 0.02

@@ -14,6 +14,25 @@ from utils.plotting.attention import toy_example
 # --- 1. a numerically stable softmax -------------------------------------------------------
 
 
+def _attempt(fn, *args, hint: str):
+    """:func:`attempt`, with ``hint`` (about the exercise) while the starter still raises
+    NotImplementedError (the generic hint would only say to replace that line)."""
+    result, problem = attempt(fn, *args)
+    if problem is not None and "NotImplementedError" in problem.hint:
+        problem = not_attempted(hint)
+    return result, problem
+
+
+SOFTMAX_HINT = (
+    "subtract each row's maximum, x - x.max(axis=-1, keepdims=True), then exp, "
+    "then divide by the row sums (keepdims=True again)"
+)
+CAUSAL_HINT = (
+    "keep the lower triangle of a boolean array of ones (np.tril), or compare index grids: "
+    "key index j <= query index i"
+)
+
+
 def _as_array(result, what: str):
     """``(array, None)`` or ``(None, wrong Feedback)`` when ``result`` is not numeric."""
     try:
@@ -26,7 +45,7 @@ def _as_array(result, what: str):
 def check_stable_softmax(fn) -> Feedback:
     """``fn(x)`` must equal softmax over the last axis, also for logits like 1000."""
     small = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])  # (2, 3)
-    result, problem = attempt(fn, small.copy())
+    result, problem = _attempt(fn, small.copy(), hint=SOFTMAX_HINT)
     if problem:
         return problem
     got, problem = _as_array(result, "the result")
@@ -51,7 +70,7 @@ def check_stable_softmax(fn) -> Feedback:
         return wrong("rows sum to 1 but the values are off", "the weights are exp(x_j) / Σ exp(x)")
     big = np.array([[1000.0, 1001.0, 1002.0]])
     with np.errstate(all="ignore"):
-        result, problem = attempt(fn, big.copy())
+        result, problem = _attempt(fn, big.copy(), hint=SOFTMAX_HINT)
     if problem:
         return problem
     got, problem = _as_array(result, "the result")
@@ -121,7 +140,7 @@ def check_attention_row(answer) -> Feedback:
 def check_causal_mask(fn) -> Feedback:
     """``fn(n)`` must return the ``(n, n)`` bool mask, True = may attend, for several n."""
     for n in (3, 5, 1):
-        result, problem = attempt(fn, n)
+        result, problem = _attempt(fn, n, hint=CAUSAL_HINT)
         if problem:
             return problem
         got = np.asarray(result)
@@ -156,13 +175,14 @@ def check_causal_mask(fn) -> Feedback:
 
 # --- 4. predict the shapes -----------------------------------------------------------------
 
-SHAPE_KEYS = ("Q", "V", "scores", "weights", "out")
+SHAPE_KEYS = ("Q", "K", "V", "scores", "weights", "out")
 
 
 def expected_shapes() -> dict:
     """Shapes for X ``(2, 5, 8)`` (batch, n, d_model), W_q, W_k ``(8, 4)`` and W_v ``(8, 6)``."""
     return {
         "Q": (2, 5, 4),
+        "K": (2, 5, 4),
         "V": (2, 5, 6),
         "scores": (2, 5, 5),
         "weights": (2, 5, 5),
@@ -171,7 +191,7 @@ def expected_shapes() -> dict:
 
 
 def check_shapes(answer) -> Feedback:
-    """``answer``: a dict with a shape tuple for each of Q, V, scores, weights, out."""
+    """``answer``: a dict with a shape tuple for each of Q, K, V, scores, weights, out."""
     if is_unanswered(answer) or (
         isinstance(answer, dict) and all(is_unanswered(answer.get(k)) for k in SHAPE_KEYS)
     ):
@@ -191,8 +211,12 @@ def check_shapes(answer) -> Feedback:
         return correct("every shape right: out has d_v columns, scores are n x n")
     hints = {
         "Q": "(batch, n, d_model) @ (d_model, d_k) -> (batch, n, d_k)",
+        "K": "K = X @ W_k, and W_k is (8, 4) like W_q",
         "V": "V takes W_v's width d_v = 6",
-        "scores": "Q @ K^T is (batch, n_q, n_k): one score per query-key pair",
+        "scores": (
+            "K.swapaxes(-1, -2) is (batch, d_k, n_k), so Q @ it is (batch, n_q, n_k): "
+            "one score per query-key pair"
+        ),
         "weights": "softmax keeps the scores' shape",
         "out": "weights @ V: (batch, n_q, n_k) @ (batch, n_k, d_v)",
     }

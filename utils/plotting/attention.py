@@ -21,11 +21,13 @@ def toy_example() -> dict:
     """Notebook 01's hand-checkable example: 4 tokens, d_model = 3, d_k = d_v = 4.
 
     Returns ``X (4, 3)``, ``W_q``, ``W_k``, ``W_v`` (each ``(3, 4)``, small integers) and
-    ``tokens``. With d_k = 4 the scale 1/sqrt(d_k) is exactly 1/2.
+    ``tokens``. With d_k = 4 the scale 1/sqrt(d_k) is exactly 1/2. ``W_q @ W_k.T`` is not
+    symmetric, so neither are the scores: score(cat -> the) != score(the -> cat), and
+    softmax over the wrong axis is not just the transpose of the right weights.
     """
     X = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=float)  # (4, 3)
     W_q = np.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 0, 0]], dtype=float)  # (3, 4)
-    W_k = np.array([[0, 1, 0, 1], [1, 0, 1, 0], [0, 0, 1, 1]], dtype=float)  # (3, 4)
+    W_k = np.array([[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 1, 1]], dtype=float)  # (3, 4)
     W_v = np.array([[1, 0, 0, 1], [0, 2, 0, 0], [0, 0, 3, 1]], dtype=float)  # (3, 4)
     return {"X": X, "W_q": W_q, "W_k": W_k, "W_v": W_v, "tokens": list(TOKENS)}
 
@@ -113,6 +115,38 @@ def mask_polarity_figure():
     )
 
 
+# --- the polarity bug on a next-token task ---------------------------------------------------
+
+
+def nearest_token_qk(n: int, sharpness: float = 4.0):
+    """Position-only queries and keys ``(n, 2)`` each: query i prefers the nearest allowed key.
+
+    ``q_i . k_j = sharpness * (i**2 - (i - j)**2)``; the ``i**2`` part is the same for every
+    key of query i, so softmax ignores it and the weights fall off with the distance |i - j|.
+    A stand-in for a trained layer that learned "look next to me" (notebook 01, section 8).
+    """
+    pos = np.arange(n, dtype=float)  # (n,)
+    q = sharpness * np.stack([2 * pos, np.ones(n)], axis=1)  # (n, 2)
+    k = np.stack([pos, -(pos**2)], axis=1)  # (n, 2)
+    return q, k
+
+
+def next_token_accuracy(ids, q, k, mask) -> float:
+    """How often output row i of attention with one-hot values names token i + 1.
+
+    ``ids (batch, n)`` integer token ids; ``q, k (n, d_k)``; ``mask (n, n)`` bool, True =
+    may attend. The values are one-hot rows of the ids, so output row i is a mix of the
+    tokens it attends to and its argmax is the guess for token i + 1 (rows 0..n-2 scored).
+    """
+    ids = np.asarray(ids)
+    v = np.eye(ids.max() + 1)[ids]  # (batch, n, vocab) one-hot value rows
+    qb = np.broadcast_to(q, (len(ids), *q.shape))  # (batch, n, d_k)
+    kb = np.broadcast_to(k, (len(ids), *k.shape))
+    out, _ = scaled_dot_product_attention(qb, kb, v, mask=mask)  # (batch, n, vocab)
+    guess = out[:, :-1].argmax(axis=-1)  # (batch, n - 1): guess for token i + 1
+    return float((guess == ids[:, 1:]).mean())
+
+
 # --- why 1/sqrt(d_k): measurements ---------------------------------------------------------
 
 
@@ -142,11 +176,13 @@ def measure_scaling(d_ks=SCALING_D_KS, n_samples=2000, n_trials=200, n_keys=16, 
     weight ``max_weight[s]``, mean entropy ``entropy[s]`` (nats), mean Jacobian norm
     ``jac_norm[s]``, the fraction ``no_grad[s]`` of queries whose Jacobian norm is below
     0.01 (practically no gradient) and the scores' std ``score_std[s]``. Every array has
-    one entry per d_k. Fast: under a second.
+    one entry per d_k; ``n_samples``, ``n_trials`` and ``n_keys`` record the sample sizes.
+    Fast: under a second.
     """
     rng = np.random.default_rng(seed)
     d_ks = np.asarray(d_ks)
     out = {"d_k": d_ks, "var_dot": [], "n_keys": n_keys}
+    out.update(n_samples=n_samples, n_trials=n_trials)
     scalings = {"none": lambda d: 1.0, "sqrt": lambda d: 1 / np.sqrt(d), "linear": lambda d: 1 / d}
     for key in ("max_weight", "entropy", "jac_norm", "no_grad", "score_std"):
         out[key] = {s: [] for s in scalings}
