@@ -84,11 +84,10 @@ class AttentionExplorer(Explorer):
             render.bar_chart_svg(
                 self.tokens,
                 self.weights,
-                title="2. weights = softmax(1.)",
+                title="2. weights = softmax of 1.",
                 ylim=(0.0, 1.1),
                 width=330,
                 height=240,
-                highlight=int(np.argmax(self.weights)),
             ),
             render.bar_chart_svg(
                 self.features,
@@ -205,7 +204,7 @@ class MaskExplorer(Explorer):
             title="mask passed (1 = may attend)" + (": FLIPPED" if flipped else ""),
             row_title="query",
             col_title="key",
-            cell=40,
+            cell=54,  # same row height as the weights: rows line up
         )
         weight_table = render.heatmap_html(
             self.weights,
@@ -214,14 +213,14 @@ class MaskExplorer(Explorer):
             title=f"weights (mask: {self.kind.value}, length {self.length.value})",
             row_title="query",
             col_title="key",
-            cell=60,
+            cell=54,
         )
         blocked = ", ".join(labels[i] for i in self.blocked_rows) or "none"
         leak = int((self.future_weight > 1e-9).sum())
         warn = "color:#d62728;font-weight:600" if leak else ""
         notes = (
             f'<div><span style="{warn}">weight on later keys '
-            f"(the future), per query: {_fmt(self.future_weight)}: {leak} of "
+            f"(the future), per query: {_fmt(self.future_weight)}<br>&rarr; {leak} of "
             f"{len(self.tokens)} queries see the future</span><br>"
             f"fully blocked query rows (weights all 0): {html.escape(blocked)}</div>"
         )

@@ -51,7 +51,10 @@ class HeadsExplorer(Explorer):
         self.d_model, self.tokens, self.seed = d_model, list(tokens), seed
         rng = np.random.default_rng(seed)
         self.x = spread * rng.normal(size=(len(self.tokens), d_model))  # (n, d_model)
-        self._weights = {}  # h -> (h, n, n), computed once per h
+        self._weights = {}  # h -> (h, n, n)
+        for h in divisors(d_model):  # all in __init__ (tiny): callbacks only build HTML
+            params = init_mha_params(d_model, h, seed=seed)
+            self._weights[h] = multi_head_attention(self.x, self.x, params, h)[1]
         self.h_control = widgets.SelectionSlider(
             options=divisors(d_model), value=divisors(d_model)[1], description="heads h"
         )
@@ -83,9 +86,6 @@ class HeadsExplorer(Explorer):
 
     def weights(self) -> np.ndarray:
         """``(h, n, n)`` per-head attention weights for the current h."""
-        if self.h not in self._weights:
-            params = init_mha_params(self.d_model, self.h, seed=self.seed)
-            self._weights[self.h] = multi_head_attention(self.x, self.x, params, self.h)[1]
         return self._weights[self.h]
 
     def table_html(self) -> str:
