@@ -42,6 +42,7 @@ def test_encoding_right_and_unattempted():
         raise NotImplementedError
 
     assert check_encoding(starter).status == "not attempted"
+    assert "0::2" in check_encoding(starter).hint
     assert check_encoding(...).status == "not attempted"
 
 
@@ -83,6 +84,7 @@ def test_wavelength():
         raise NotImplementedError
 
     assert check_wavelength(starter).status == "not attempted"
+    assert "2*pi / w" in check_wavelength(starter).hint
     assert "frequency" in check_wavelength(lambda i, d: 10000 ** (-2 * i / d)).message
     assert "2*pi" in check_wavelength(lambda i, d: 10000 ** (2 * i / d)).message
     assert "i instead of 2i" in check_wavelength(lambda i, d: 2 * np.pi * 10000 ** (i / d)).message

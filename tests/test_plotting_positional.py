@@ -55,5 +55,17 @@ def test_shift_matrix_figure_shows_m_k():
 def test_dimension_curves_values():
     ax = figs.dimension_curves(30, 16, dims=(0, 3))
     pe = sinusoidal_encoding(30, 16)
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), pe[:, 0], atol=1e-12)
-    np.testing.assert_allclose(ax.lines[1].get_ydata(), pe[:, 3], atol=1e-12)
+    smooth0, dots0, smooth3, dots3 = ax.lines
+    # dots: the rows of PE at integer positions
+    np.testing.assert_allclose(dots0.get_ydata(), pe[:, 0], atol=1e-12)
+    np.testing.assert_allclose(dots3.get_ydata(), pe[:, 3], atol=1e-12)
+    # smooth curve: the formula between integer positions (column 0 = sin(pos))
+    x = smooth0.get_xdata()
+    np.testing.assert_allclose(smooth0.get_ydata(), np.sin(x), atol=1e-12)
+    assert len(x) > 30 and x[0] == 0 and x[-1] == 29
+
+
+def test_dimension_curves_figure():
+    fig = figs.dimension_curves_figure()
+    assert "dots" in fig.axes[0].get_title()
+    assert len(fig.axes[0].lines) == 10  # five columns: curve + dots each

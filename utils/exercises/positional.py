@@ -20,6 +20,18 @@ __all__ = [
 ]
 
 PE_VALUE_TASK = {"pos": 3, "column": 3, "d_model": 8}
+ENCODING_HINT = (
+    "angles = positions[:, None] * freqs[None, :] with freqs = 1 / 10000**(2i/d_model), "
+    "i = 0 .. d/2 - 1; sines into columns 0::2, cosines into 1::2"
+)
+WAVELENGTH_HINT = "a sine sin(w x) repeats every 2*pi / w; here w_i = 1 / 10000^(2i/d_model)"
+
+
+def _with_hint(feedback: Feedback, hint: str) -> Feedback:
+    """Replace the generic hint of a "not attempted" Feedback by an exercise-specific one."""
+    if feedback.status == "not attempted":
+        return not_attempted(hint)
+    return feedback
 
 
 def _as_number(answer):
@@ -109,7 +121,7 @@ def check_encoding(function) -> Feedback:
     for n, d in ((10, 16), (7, 6)):
         result, feedback = attempt(function, n, d)
         if feedback is not None:
-            return feedback
+            return _with_hint(feedback, ENCODING_HINT)
         try:
             pe = np.asarray(result, dtype=float)
         except (TypeError, ValueError):
@@ -141,7 +153,7 @@ def check_wavelength(function) -> Feedback:
     for i, d in cases:
         result, feedback = attempt(function, i, d)
         if feedback is not None:
-            return feedback
+            return _with_hint(feedback, WAVELENGTH_HINT)
         value = _as_number(result)
         if value is None:
             return wrong(f"wavelength({i}, {d}) returned {result!r}, not a number")
@@ -180,7 +192,10 @@ def mystery_encodings(num_positions: int = 10, d_model: int = 16) -> dict:
 def check_variant_guesses(answer) -> Feedback:
     """Exercise 4: ``answer`` maps "A", "B", "C" to a variant name from ``VARIANTS``."""
     if is_unanswered(answer):
-        return not_attempted("row 0 is [0, 1, 0, 1, ...] in one layout only; then compare rows 1")
+        return not_attempted(
+            "row 0 is [0, 1, 0, 1, ...] in one layout only; "
+            "then predict row 1 with pair_frequencies"
+        )
     if not isinstance(answer, dict):
         return wrong(
             f"expected a dict like {{'A': 'interleaved', ...}}, got {type(answer).__name__}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from utils.pe_properties import (
     offset_similarity,
@@ -80,22 +81,39 @@ def dimension_curves(
 ):
     """Plot columns ``dims`` of the encoding against position; return the Axes.
 
-    ``positions`` (optional, 1-D) evaluates the formula at any real positions instead of
-    0 .. num_positions - 1.
+    The formula is drawn as a smooth curve between integer positions; when there are at
+    most 60 positions, the integer positions (the rows of PE) are marked with dots.
+    ``positions`` (optional, 1-D) evaluates the formula at those real positions instead.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
+    dots = positions is None and num_positions <= 60
     if positions is None:
-        positions = np.arange(num_positions)
-    pe = _encoding_at(np.asarray(positions, dtype=float), d_model, base, variant)
+        positions = np.linspace(0, num_positions - 1, 20 * num_positions)
+    positions = np.asarray(positions, dtype=float)
+    pe = _encoding_at(positions, d_model, base, variant)
+    rows = np.arange(num_positions)
+    pe_rows = _encoding_at(rows.astype(float), d_model, base, variant)
     for dim in dims:
         if dim < d_model:
-            ax.plot(positions, pe[:, dim], label=f"dim {dim}", lw=2)
+            (line,) = ax.plot(positions, pe[:, dim], label=f"dim {dim}", lw=2)
+            if dots:
+                ax.plot(rows, pe_rows[:, dim], "o", ms=4, color=line.get_color())
     ax.set_xlabel("position")
     ax.set_ylabel("PE value")
     ax.set_ylim(-1.15, 1.15)
     ax.legend(loc="upper right", fontsize=10, ncol=2)
     return ax
+
+
+def dimension_curves_figure(num_positions=40, d_model=128, dims=(0, 1, 10, 40, 80)):
+    """A few columns of the paper's encoding against position, legend outside the axes."""
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    dimension_curves(num_positions, d_model, dims, ax=ax)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=11)
+    ax.set_title(f"Columns of PE against position (d_model = {d_model}); dots = integer positions")
+    fig.subplots_adjust(right=0.83)
+    return fig
 
 
 def _encoding_at(positions, d_model, base, variant):
@@ -121,6 +139,7 @@ def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
             ax.axhline(value, color="grey", lw=1, ls=":")
             ax.text(d_model / 2 - 1, value * dy, text, color="grey", ha="right")
         ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("pair index i")
         ax.set_ylabel("wavelength (positions, log scale)")
         ax.set_title(f"Wavelength of pair i, d_model = {d_model}")
@@ -243,6 +262,7 @@ FIGURES = {
     "03_pe_variants.png": pe_variants_figure,
     "03_pe_variants_50x128.png": lambda: pe_variants_figure(50, 128),
     "03_wavelengths.png": wavelengths_figure,
+    "03_dimension_curves.png": dimension_curves_figure,
     "03_similarity_vs_offset.png": similarity_vs_offset_figure,
     "03_position_similarity.png": position_similarity_figure,
     "03_random_cosines.png": random_cosines_figure,
