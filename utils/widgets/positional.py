@@ -24,7 +24,6 @@ from utils.widgets.render import (
     heatmap_html,
     image_html,
     line_chart_svg,
-    panel,
     row,
     text_html,
 )
@@ -33,7 +32,7 @@ MAX_POSITIONS = 200  # the positions slider's maximum
 MAX_OFFSET = 60  # the offset slider's maximum
 CHECK_POSITIONS = 100  # OffsetExplorer checks M_k @ PE[pos] = PE[pos + k] for pos < this
 SAMPLE_POSITIONS = (0, 37, 90)  # starting positions p where the dot product is measured
-CURVE_POINTS = 600  # samples of the formula per curve (between integer positions too)
+CURVE_POINTS = 400  # samples of the formula per curve: about one per pixel of the chart
 
 
 @lru_cache(maxsize=32)
@@ -45,12 +44,12 @@ def _encoding(d_model: int, base: float, variant: str) -> np.ndarray:
 
 
 def _column_label(dim: int, d_model: int, base: float, variant: str) -> str:
-    """``"dim 2: sin, pair 1, λ 14.7"``: which function and wavelength column ``dim`` holds."""
+    """``"dim 2 (sin, λ 8.4)"``: the function and wavelength of column ``dim``."""
     sin_cols, _ = sin_cos_columns(d_model, variant)
     pair = dim // 2 if variant == "interleaved" else dim % (d_model // 2)
     kind = "sin" if dim in sin_cols else "cos"
     lam = wavelengths(d_model, base, variant)[pair]
-    return f"dim {dim}: {kind}, pair {pair}, λ {lam:,.1f}"
+    return f"dim {dim} ({kind}, λ {lam:,.1f})"
 
 
 def _curves(num_positions, d_model, base, variant, dims):
@@ -68,6 +67,55 @@ def _curves(num_positions, d_model, base, variant, dims):
         trig = np.sin if dim in sin_cols else np.cos
         series[_column_label(dim, d_model, base, variant)] = trig(angles[:, pair])
     return x, series
+
+
+def _image(matrix, **kwargs) -> str:
+    """render.image_html with its colour bar kept to the image's height.
+
+    The bar is a 1 x 64 PNG in a flex column; without ``min-height:0`` Chromium sizes it
+    to its intrinsic aspect ratio (14 x 896 px), far taller than the heatmap.
+    """
+    view = image_html(matrix, **kwargs)
+    return view.replace('style="width:14px;flex:1;', 'style="width:14px;flex:1;min-height:0;', 1)
+
+
+def _fixed_width(view: str, width: int) -> str:
+    """``view`` in a box ``width`` px wide, so a long legend wraps instead of widening it."""
+    return f'<div style="width:{width}px">{view}</div>'
+
+
+@lru_cache(maxsize=64)
+def _heatmap_view(d_model: int, num_positions: int, base: float, variant: str) -> str:
+    """HTML of the ``(num_positions, d_model)`` encoding as a pixel heatmap (cached: moving
+    a slider back to a value seen before costs nothing)."""
+    return _image(
+        _encoding(d_model, base, variant)[:num_positions],  # (n, d)
+        vmin=-1.0,
+        vmax=1.0,
+        cmap=PE_CMAP,
+        width=440,
+        height=330,
+        title=f"{variant}: {num_positions} positions × {d_model} dims, base {base:g}",
+        xlabel="dimension (column of PE)",
+        ylabel="position",
+    )
+
+
+@lru_cache(maxsize=64)
+def _curves_view(d_model: int, num_positions: int, base: float, variant: str, dims) -> str:
+    """SVG of columns ``dims`` against position, 500 px wide (cached like the heatmap)."""
+    x, series = _curves(num_positions, d_model, base, variant, dims)
+    chart = line_chart_svg(
+        x,
+        series,
+        width=500,
+        height=330,
+        ylim=(-1.1, 1.1),
+        title="a few columns against position",
+        xlabel="position",
+        ylabel="PE value",
+    )
+    return _fixed_width(chart, 500)
 
 
 def _emphasis(text: str) -> str:
@@ -134,37 +182,17 @@ class EncodingExplorer(Explorer):
 
     def draw(self) -> str:
         d, n, b, v = self._values()
-        pe = _encoding(d, b, v)[:n]  # (n, d)
         s = self.state()
-        heat = image_html(
-            pe,
-            vmin=-1.0,
-            vmax=1.0,
-            cmap=PE_CMAP,
-            width=560,
-            height=330,
-            title=f"{VARIANT_TITLES[v]} · {n} positions × {d} dims, base {b:g}",
-            xlabel="dimension (column of PE)",
-            ylabel="position",
-        )
-        x, series = _curves(n, d, b, v, self.dims())
-        curves = line_chart_svg(
-            x,
-            series,
-            width=560,
-            height=330,
-            ylim=(-1.1, 1.1),
-            title="a few columns against position",
-            xlabel="position",
-            ylabel="PE value",
-        )
+        heat = _heatmap_view(d, n, b, v)
+        curves = _curves_view(d, n, b, v, tuple(self.dims()))
         numbers = _emphasis(
             f"PE shape <b>{s['shape']}</b>; values in "
             f"<b>[{s['min']:.3f}, {s['max']:.3f}]</b>; wavelengths from "
             f"<b>{s['shortest_wavelength']:.2f}</b> to <b>{s['longest_wavelength']:,.1f}</b> "
-            "positions (red = +1, blue = −1)"
+            "positions"
         )
-        return text_html(numbers) + row(heat, curves, gap=28)
+        layout = text_html(f"Layout — {VARIANT_TITLES[v]}; colours: red = +1, blue = −1")
+        return text_html(numbers) + layout + row(heat, curves, gap=28)
 
     def describe(self) -> str:
         return (
@@ -259,9 +287,9 @@ class OffsetExplorer(Explorer):
     def draw(self) -> str:
         k, d = self.k.value, self.d_model.value
         s = self.state()
-        title = f"M_k for k = {k}: one 2×2 rotation per pair (rows: output, columns: input)"
+        title = f"M_k for k = {k}: one 2×2 rotation per pair"
         if d <= 16:
-            cell = 44 if d <= 8 else 40
+            cell = 44 if d <= 8 else 38
             left = heatmap_html(
                 s["matrix"],
                 vmin=-1.0,
@@ -274,20 +302,20 @@ class OffsetExplorer(Explorer):
                 cell=cell,
             )
         else:
-            left = image_html(
+            left = _image(
                 s["matrix"],
                 vmin=-1.0,
                 vmax=1.0,
                 cmap=PE_CMAP,
-                width=400,
-                height=400,
+                width=360,
+                height=360,
                 title=title,
                 xlabel="input dimension",
                 ylabel="output dimension",
             )
         _, ks, sim = _offset_tables(d, self.base_value)
         lo, hi = min(float(sim.min()), 0.0), d / 2
-        width, height = 520, 330
+        width, height = 440, 330
         chart = line_chart_svg(
             ks,
             {"PE[p] · PE[p + k] = Σ cos(k·w_i)": sim},
@@ -313,7 +341,7 @@ class OffsetExplorer(Explorer):
             )
         )
         turns = text_html(f"rotation angle k·w_i of pair i = 0, 1, ... (mod 360°): {angles}")
-        return numbers + row(panel("", left + turns), chart, gap=28)
+        return numbers + turns + row(left, _fixed_width(chart, width), gap=28)
 
     def describe(self) -> str:
         return f"k={self.k.value}, d_model={self.d_model.value}"
