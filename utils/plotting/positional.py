@@ -139,7 +139,8 @@ def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
             ax.axhline(value, color="grey", lw=1, ls=":")
             ax.text(d_model / 2 - 1, value * dy, text, color="grey", ha="right")
         ax.set_yscale("log")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if d_model <= 16:  # few pairs: one tick per pair index, no 0.5 steps
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("pair index i")
         ax.set_ylabel("wavelength (positions, log scale)")
         ax.set_title(f"Wavelength of pair i, d_model = {d_model}")
