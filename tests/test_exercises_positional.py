@@ -16,11 +16,12 @@ from utils.positional import sinusoidal_encoding
 
 def test_pe_value():
     assert check_pe_value(...).status == "not attempted"
-    assert check_pe_value(np.cos(0.3)).ok
-    assert "sine" in check_pe_value(np.sin(0.3)).message
-    assert "i instead of 2i" in check_pe_value(np.cos(3 / 10000 ** (1 / 8))).message
-    assert "column index" in check_pe_value(np.cos(3 / 10000 ** (6 / 8))).message
-    assert "tensor2tensor" in check_pe_value(np.cos(3 / 10000 ** (1 / 3))).message
+    assert check_pe_value(np.cos(0.7)).ok
+    assert "sine" in check_pe_value(np.sin(0.7)).message
+    assert "i instead of 2i" in check_pe_value(np.cos(7 / 10000 ** (1 / 8))).message
+    assert "column index" in check_pe_value(np.cos(7 / 10000 ** (6 / 8))).message
+    assert "tensor2tensor" in check_pe_value(np.cos(7 / 10000 ** (1 / 3))).message
+    assert "position 7" in check_pe_value(np.cos(0.3)).message
     fb = check_pe_value(0.5)
     assert fb.status == "wrong" and fb.hint
     assert check_pe_value("abc").status == "wrong"

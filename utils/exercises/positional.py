@@ -19,7 +19,7 @@ __all__ = [
     "check_variant_guesses",
 ]
 
-PE_VALUE_TASK = {"pos": 3, "column": 3, "d_model": 8}
+PE_VALUE_TASK = {"pos": 7, "column": 3, "d_model": 8}  # not among the rows printed in 03
 ENCODING_HINT = (
     "angles = positions[:, None] * freqs[None, :] with freqs = 1 / 10000**(2i/d_model), "
     "i = 0 .. d/2 - 1; sines into columns 0::2, cosines into 1::2"
@@ -44,9 +44,9 @@ def _as_number(answer):
 
 
 def check_pe_value(answer) -> Feedback:
-    """Exercise 1: PE[pos=3, column 3] for d_model = 8 with the paper's formula, by hand.
+    """Exercise 1: PE[pos=7, column 3] for d_model = 8 with the paper's formula, by hand.
 
-    Column 3 is odd, so it is the cosine of pair i = 1: cos(3 / 10000**(2/8)) = cos(0.3).
+    Column 3 is odd, so it is the cosine of pair i = 1: cos(7 / 10000**(2/8)) = cos(0.7).
     """
     if is_unanswered(answer):
         return not_attempted("column 3 is odd: which pair i is it, and is it a sine or a cosine?")
@@ -56,7 +56,7 @@ def check_pe_value(answer) -> Feedback:
     pos, d = PE_VALUE_TASK["pos"], PE_VALUE_TASK["d_model"]
     right = np.cos(pos / 10000 ** (2 * 1 / d))
     if abs(value - right) < 1e-3:
-        return correct(f"PE[3, 3] = cos(3 / 10000^(2/8)) = cos(0.3) = {right:.4f}")
+        return correct(f"PE[{pos}, 3] = cos({pos} / 10000^(2/8)) = cos({pos / 10}) = {right:.4f}")
     mistakes = {
         np.sin(pos / 10000 ** (2 / d)): (
             "that is the sine; odd columns (2i + 1) hold the cosine",
@@ -74,6 +74,10 @@ def check_pe_value(answer) -> Feedback:
             "that is the tensor2tensor frequency 1/10000^(i/(d/2 - 1)), not the paper's",
             "the paper divides by d_model: 10000^(2i/d_model)",
         ),
+        np.cos(3 / 10000 ** (2 / d)): (
+            "that is PE[3, 3], printed in section 2; the task asks for position 7",
+            "same column, same pair: only the position changes the angle",
+        ),
         np.sin(pos / 10000 ** (2 * 3 / d)): (
             "column 3 is not pair 3, and odd columns are cosines",
             "pair i = column // 2 = 1; odd column means cosine",
@@ -83,7 +87,7 @@ def check_pe_value(answer) -> Feedback:
         if abs(value - value_if_mistaken) < 1e-3:
             return wrong(f"{value:.4f}: {message}", hint)
     return wrong(
-        f"{value:.4f} is not PE[3, 3]",
+        f"{value:.4f} is not PE[{pos}, 3]",
         "angle = pos / 10000^(2i/d_model) with i = 1; check radians (not degrees)",
     )
 
