@@ -83,7 +83,7 @@ def heatmap_html(
     caption = f"{_esc(col_title)} &rarr;" if col_title else ""
     side = f"{_esc(row_title)} &darr;" if row_title else ""
     table = (
-        f'<table style="border-collapse:collapse;{FONT};font-variant-numeric:tabular-nums">'
+        f'<table style="border-collapse:collapse;table-layout:auto;width:auto;margin:0;{FONT};font-variant-numeric:tabular-nums">'
         f'<caption style="caption-side:top;text-align:left;color:#555">{side}&nbsp;&nbsp;'
         f"{caption}</caption>{''.join(lines)}</table>"
     )
