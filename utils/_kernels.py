@@ -82,16 +82,12 @@ def softmax_last_axis_inplace(scores: np.ndarray) -> np.ndarray:
     if not scores.flags.c_contiguous:
         raise ValueError("softmax_last_axis_inplace needs a C-contiguous array")
     rows = scores.reshape(-1, scores.shape[-1])  # (m, n), a view
-    threads = min(_num_threads, max(1, rows.size // _MIN_ELEMENTS_PER_THREAD), rows.shape[0])
-    if threads <= 1:
-        _softmax_rows_inplace(rows)
-        return scores
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="softmax")
-    blocks = np.array_split(rows, threads)  # views, one per thread
-    for future in [_pool.submit(_softmax_rows_inplace, block) for block in blocks]:
-        future.result()
+    threads = min(_num_threads, max(1, rows.size // _MIN_ELEMENTS_PER_THREAD))
+
+    def block(start: int, stop: int) -> None:
+        _softmax_rows_inplace(rows[start:stop])
+
+    _run_blocks(block, rows.shape[0], threads)
     return scores
 
 
@@ -115,7 +111,7 @@ def _run_blocks(work, count: int, threads: int) -> None:
         return
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="attention")
+        _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="utils")
     bounds = np.linspace(0, count, threads + 1).astype(int)
     with _controller.limit(limits=1, user_api="blas"):
         futures = [_pool.submit(work, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -39,21 +39,6 @@ def toy_attention(scale=None, mask=None):
     return scaled_dot_product_attention(q, k, v, mask=mask, scale=scale)
 
 
-def readable_labels(ax) -> None:
-    """Recolour the value labels of ``ax``'s heatmap: black on light cells, white on dark.
-
-    ``utils.plotting.core.annotated_heatmap`` picks the colour from the normalised value,
-    which is right for viridis but inverted for "Blues" (dark = high); this fixes it for
-    any colour map by looking at the cell's actual luminance.
-    """
-    image = ax.images[0]
-    data = np.asarray(image.get_array())
-    for text in ax.texts:
-        col, row = (int(round(c)) for c in text.get_position())
-        r, g, b, _ = image.cmap(image.norm(data[row, col]))
-        text.set_color("black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white")
-
-
 def attention_weights_figure(weights=None, tokens=None, title=None):
     """One big labelled heatmap of attention weights ``(n_q, n_k)`` (default: the toy example)."""
     if weights is None:
@@ -63,7 +48,6 @@ def attention_weights_figure(weights=None, tokens=None, title=None):
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     attention_heatmap(weights, tokens, tokens, ax=ax)
     ax.set_title(title, pad=12)
-    readable_labels(ax)
     fig.tight_layout()
     return fig
 
@@ -75,7 +59,6 @@ def compare_attention(matrices, titles, tokens, suptitle=None, vmax=1.0):
         attention_heatmap(matrix, tokens, tokens, ax=ax)
         ax.set_title(title, pad=38)
         ax.images[0].set_clim(0.0, vmax)
-        readable_labels(ax)
     if suptitle:
         fig.suptitle(suptitle, fontsize=14)
     fig.tight_layout()

@@ -104,8 +104,7 @@ def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55):
     for i, ax in enumerate(axes[0]):
         title = titles[i] if titles else f"head {i}"
         attention_heatmap(weights[i], tokens, tokens, ax=ax, title=title)
-        for text in ax.texts:  # dark text on light cells, white on dark
-            text.set_color("white" if float(text.get_text()) > 0.55 else "black")
+        for text in ax.texts:  # colour chosen by annotated_heatmap from the cell's lightness
             text.set_fontsize(10 if n_k > 8 else 12)
         ax.tick_params(axis="x", labelrotation=60)
         if highlight is not None:

@@ -144,7 +144,7 @@ def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
         ax.set_xlabel("pair index i")
         ax.set_ylabel("wavelength (positions, log scale)")
         ax.set_title(f"Wavelength of pair i, d_model = {d_model}")
-        ax.legend(loc="center right")
+        ax.legend(loc="upper left")
     return fig
 
 

@@ -69,16 +69,6 @@ def _curves(num_positions, d_model, base, variant, dims):
     return x, series
 
 
-def _image(matrix, **kwargs) -> str:
-    """render.image_html with its colour bar kept to the image's height.
-
-    The bar is a 1 x 64 PNG in a flex column; without ``min-height:0`` Chromium sizes it
-    to its intrinsic aspect ratio (14 x 896 px), far taller than the heatmap.
-    """
-    view = image_html(matrix, **kwargs)
-    return view.replace('style="width:14px;flex:1;', 'style="width:14px;flex:1;min-height:0;', 1)
-
-
 def _fixed_width(view: str, width: int) -> str:
     """``view`` in a box ``width`` px wide, so a long legend wraps instead of widening it."""
     return f'<div style="width:{width}px">{view}</div>'
@@ -88,7 +78,7 @@ def _fixed_width(view: str, width: int) -> str:
 def _heatmap_view(d_model: int, num_positions: int, base: float, variant: str) -> str:
     """HTML of the ``(num_positions, d_model)`` encoding as a pixel heatmap (cached: moving
     a slider back to a value seen before costs nothing)."""
-    return _image(
+    return image_html(
         _encoding(d_model, base, variant)[:num_positions],  # (n, d)
         vmin=-1.0,
         vmax=1.0,
@@ -302,7 +292,7 @@ class OffsetExplorer(Explorer):
                 cell=cell,
             )
         else:
-            left = _image(
+            left = image_html(
                 s["matrix"],
                 vmin=-1.0,
                 vmax=1.0,

@@ -18,6 +18,8 @@ import matplotlib
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from utils.plotting.core import relative_luminance
+
 # sizes for a projector: 16 px text, 15 px in charts
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:16px"
 CHART_FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:15px"
@@ -36,9 +38,8 @@ def colours(matrix, vmin: float, vmax: float, cmap: str) -> np.ndarray:
 
 
 def _text_colour(rgb) -> str:
-    """Black on light cells, white on dark ones (sRGB luminance)."""
-    r, g, b = (int(v) / 255 for v in rgb)
-    return "#000" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 else "#fff"
+    """Black on light cells, white on dark ones: the same rule as the static heatmaps."""
+    return "#000" if relative_luminance(np.asarray(rgb) / 255) > 0.4 else "#fff"
 
 
 def heatmap_html(
