@@ -20,13 +20,9 @@ Timings, not assertions: nothing here fails a test. Targets are printed next to 
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import os
-import pkgutil
 import platform
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,13 +32,12 @@ matplotlib.use("Agg")
 
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
+from execute_notebooks import notebook_client  # noqa: E402 (scripts/ is on sys.path)
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-import utils.widgets  # noqa: E402
 from utils import _kernels  # noqa: E402
 from utils.attention import init_mha_params, multi_head_attention  # noqa: E402
-from utils.widgets import Explorer  # noqa: E402
+from utils.widgets import all_explorers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -60,14 +55,7 @@ MHA_SIZES = [(1, 128, 512, 8), (8, 512, 512, 8), (1, 2048, 512, 8)]
 
 def run_notebook(nb: nbformat.NotebookNode, folder: Path) -> float:
     """Seconds to start a kernel and execute ``nb`` in ``folder`` (outputs are discarded)."""
-    client = NotebookClient(
-        nb,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(folder)}},
-        record_timing=False,
-        store_widget_state=False,
-    )
+    client = notebook_client(nb, folder)
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -95,21 +83,6 @@ def bench_notebooks(repeats: int) -> list[str]:
 # --- 2. widgets ----------------------------------------------------------------------------------
 
 
-def explorer_classes() -> list[type]:
-    """Every concrete Explorer subclass in the utils.widgets package."""
-    found = []
-    for info in pkgutil.iter_modules(utils.widgets.__path__):
-        module = importlib.import_module(f"utils.widgets.{info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(cls, Explorer)
-                and cls is not Explorer
-                and cls.__module__ == module.__name__
-            ):
-                found.append(cls)
-    return found
-
-
 def next_value(control):
     """A different valid value for ``control`` (cycling through its range or options)."""
     if hasattr(control, "options") and control.options:
@@ -126,7 +99,7 @@ def bench_widgets(changes: int) -> list[str]:
     """Markdown rows: explorer, controls, median and worst callback latency in ms."""
     rows = ["| explorer | controls | changes | median ms | worst ms | target |"]
     rows.append("| --- | --- | ---: | ---: | ---: | --- |")
-    for cls in explorer_classes():
+    for cls in all_explorers():
         explorer = cls()
         latencies = []
         for control in explorer.controls:
@@ -329,8 +302,7 @@ def main() -> None:
     parser.add_argument("--skip-notebooks", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory():
-        text = report(args)
+    text = report(args)
     print(text)
     if not args.no_write:
         write_outputs(text)

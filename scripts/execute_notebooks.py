@@ -54,17 +54,22 @@ def clean(nb: nbformat.NotebookNode) -> None:
             output.get("metadata", {}).pop(WIDGET_VIEW, None)
 
 
-def execute(path: Path) -> float:
-    """Execute the notebook at ``path`` in place; return the seconds it took."""
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
+def notebook_client(nb: nbformat.NotebookNode, folder: Path) -> NotebookClient:
+    """A client that runs ``nb`` in ``folder`` with timing and widget state off."""
+    return NotebookClient(
         nb,
-        timeout=300,
+        timeout=600,
         kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(folder)}},
         record_timing=False,
         store_widget_state=False,
     )
+
+
+def execute(path: Path) -> float:
+    """Execute the notebook at ``path`` in place; return the seconds it took."""
+    nb = nbformat.read(path, as_version=4)
+    client = notebook_client(nb, path.parent)
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start

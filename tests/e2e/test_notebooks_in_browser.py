@@ -9,9 +9,6 @@ On failure a screenshot and the page HTML are saved under e2e-artifacts/<noteboo
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
-import pkgutil
 import shutil
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import nbformat
 import pytest
 
 from tests.e2e.lab import CHROMIUM, CHROMIUM_ARGS, ROOT, lab_server
+from utils.widgets import all_explorers
 
 pytestmark = pytest.mark.browser
 
@@ -33,23 +31,9 @@ ALL_CELLS_DONE = (
 )
 
 
-def explorer_names() -> set[str]:
-    """The ``name`` of every Explorer subclass in utils.widgets (their text/plain prefix)."""
-    import utils.widgets
-    from utils.widgets import Explorer
-
-    names = set()
-    for info in pkgutil.iter_modules(utils.widgets.__path__):
-        module = importlib.import_module(f"utils.widgets.{info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, Explorer) and cls is not Explorer:
-                names.add(cls.name)
-    return names
-
-
 def expected_explorers(path: Path) -> int:
     """How many explorers the notebook displays, read from its stored text outputs."""
-    names = tuple(f"{name}(" for name in explorer_names())
+    names = tuple(f"{cls.name}(" for cls in all_explorers())
     count = 0
     for cell in nbformat.read(path, as_version=4).cells:
         for output in cell.get("outputs", []):
