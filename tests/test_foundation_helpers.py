@@ -12,6 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from tests.conftest import load_script
 from utils.exercises.base import Feedback, attempt, correct, wrong
 from utils.plotting import annotated_heatmap, attention_heatmap, save_figure
+from utils.plotting.core import _power_label, power_ticks
 from utils.widgets import Explorer, figure_bundle
 
 
@@ -86,6 +87,38 @@ def test_heatmaps_label_axes_and_reject_bad_shapes(tmp_path):
     plt.close("all")
     with pytest.raises(ValueError, match="2-D"):
         annotated_heatmap(np.ones(3))
+
+
+def test_heatmap_annotates_only_the_rows_asked_for():
+    matrix = np.arange(12.0).reshape(3, 4)  # (3, 4)
+    ax = annotated_heatmap(matrix, annotate=[1], colorbar=False)
+    assert [t.get_text() for t in ax.texts] == ["4.00", "5.00", "6.00", "7.00"]
+    assert len(annotated_heatmap(matrix, annotate=False, colorbar=False).texts) == 0
+    assert len(annotated_heatmap(np.ones((13, 2)), colorbar=False).texts) == 0  # too big
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("value", "base", "label"),
+    [(1000.0, 10, "10³"), (0.01, 10, "10⁻²"), (1.0, 2, "2⁰"), (1024.0, 2, "2¹⁰"), (30.0, 10, "")],
+)
+def test_power_labels_are_plain_unicode(value, base, label):
+    assert _power_label(value, base) == label
+
+
+def test_power_ticks_sets_a_log_scale_without_mathtext():
+    fig, ax = plt.subplots()
+    ax.plot([1, 8, 64], [1, 100, 10_000])
+    power_ticks(ax.xaxis, base=2)
+    power_ticks(ax.yaxis, base=10)
+    fig.canvas.draw()
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    x_labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    y_labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert {"2⁰", "2³", "2⁶"} <= set(x_labels) and {"10⁰", "10²", "10⁴"} <= set(y_labels)
+    assert not any("$" in label for label in x_labels + y_labels)
+    assert ax.yaxis.get_minorticklocs().size == 0
+    plt.close(fig)
 
 
 def test_execute_script_cleans_run_specific_metadata(tmp_path):

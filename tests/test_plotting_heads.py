@@ -16,6 +16,7 @@ from utils.plotting.heads import (  # noqa: E402
     it_embeddings,
     it_head_attention,
     it_head_weights,
+    it_heads_figure,
     worked_example_heads,
 )
 
@@ -60,6 +61,18 @@ def test_concatenation_diagram_shows_every_value_once_per_place():
 def test_head_heatmaps_one_axes_per_head_plus_colourbars():
     fig = head_heatmaps(np.full((3, 4, 4), 0.25), list("abcd"), highlight=1)
     assert len(fig.axes) == 6
+    plt.close(fig)
+
+
+def test_it_figure_writes_out_only_the_it_row():
+    fig = it_heads_figure()
+    heads = [ax for ax in fig.axes if ax.texts]
+    assert len(heads) == 2
+    values = [[float(t.get_text()) for t in ax.texts] for ax in heads]
+    assert all(len(row) == len(SENTENCE) for row in values)
+    assert values[0][SENTENCE.index("animal")] == 0.97
+    assert values[1][SENTENCE.index("tired")] == 0.99
+    assert "1/11" in fig.get_supxlabel()
     plt.close(fig)
 
 

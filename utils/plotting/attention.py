@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.attention import causal_mask, scaled_dot_product_attention, softmax
-from utils.plotting.core import attention_heatmap
+from utils.plotting.core import attention_heatmap, power_ticks
 
 TOKENS = ("the", "cat", "sat", "down")
 SCALING_D_KS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -214,10 +214,11 @@ def scaling_figure(stats=None):
     d = stats["d_k"]
     fig, axes = plt.subplots(2, 2, figsize=(12, 9))
     ax = axes[0, 0]
-    ax.loglog(d, stats["var_dot"], "o-", color="tab:red", label="measured var(q·k)")
-    ax.loglog(d, d, "k--", label="d_k")
-    ax.loglog(d, stats["score_std"]["sqrt"] ** 2, "s-", color="tab:blue", label="var(q·k/√d_k)")
-    ax.loglog(d, stats["score_std"]["linear"] ** 2, "^-", color="tab:green", label="var(q·k/d_k)")
+    ax.plot(d, stats["var_dot"], "o-", color="tab:red", label="measured var(q·k)")
+    ax.plot(d, d, "k--", label="d_k")
+    ax.plot(d, stats["score_std"]["sqrt"] ** 2, "s-", color="tab:blue", label="var(q·k/√d_k)")
+    ax.plot(d, stats["score_std"]["linear"] ** 2, "^-", color="tab:green", label="var(q·k/d_k)")
+    power_ticks(ax.yaxis, base=10)
     ax.set(title="Variance of the scores", xlabel="d_k", ylabel="variance")
     ax.legend()
     panels = [
@@ -227,7 +228,7 @@ def scaling_figure(stats=None):
     ]
     for ax, key, title, ylabel in panels:
         for name, (label, colour, marker) in SCALING_STYLE.items():
-            ax.semilogx(d, stats[key][name], marker + "-", color=colour, label=label)
+            ax.plot(d, stats[key][name], marker + "-", color=colour, label=label)
         ax.set(title=f"{title} ({stats['n_keys']} keys)", xlabel="d_k", ylabel=ylabel)
     n = stats["n_keys"]
     axes[0, 1].axhline(1 / n, color="grey", ls=":", label=f"uniform 1/{n}")
@@ -235,7 +236,7 @@ def scaling_figure(stats=None):
     axes[0, 1].legend()
     axes[1, 0].legend()
     for ax in axes.flat:
-        ax.set_xscale("log", base=2)
+        power_ticks(ax.xaxis, base=2)
     fig.suptitle("Why divide by √d_k: measured on random unit-variance vectors", fontsize=15)
     fig.tight_layout()
     return fig

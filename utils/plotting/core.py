@@ -6,6 +6,9 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def relative_luminance(rgba) -> float:
@@ -30,8 +33,9 @@ def annotated_heatmap(
 ):
     """Draw a ``(rows, cols)`` matrix as a heatmap with labelled axes; return the Axes.
 
-    Values are written in the cells when the matrix is small (``annotate=None`` means
-    "when it has at most 12 x 12 cells"), in black or white, whichever reads better.
+    Values are written in the cells, in black or white, whichever reads better:
+    ``annotate=None`` means "when the matrix has at most 12 x 12 cells", ``True``/``False``
+    always/never, and a sequence of row indices means "in those rows only".
     """
     matrix = np.asarray(matrix, dtype=float)
     if matrix.ndim != 2:
@@ -46,9 +50,15 @@ def annotated_heatmap(
         ax.set_xticks(range(cols), labels=list(col_labels))
     if annotate is None:
         annotate = rows <= 12 and cols <= 12
-    if annotate:
+    if annotate is True:
+        annotated_rows = range(rows)
+    elif annotate is False:
+        annotated_rows = []
+    else:
+        annotated_rows = [int(r) for r in annotate]
+    if annotated_rows:
         rgba = image.cmap(image.norm(matrix))  # (rows, cols, 4): each cell's colour
-        for r in range(rows):
+        for r in annotated_rows:
             for c in range(cols):
                 colour = "black" if relative_luminance(rgba[r, c]) > 0.4 else "white"
                 ax.text(c, r, fmt.format(matrix[r, c]), ha="center", va="center", color=colour)
@@ -59,23 +69,61 @@ def annotated_heatmap(
     return ax
 
 
-def attention_heatmap(weights, query_labels=None, key_labels=None, ax=None, title=None):
+def attention_heatmap(
+    weights, query_labels=None, key_labels=None, ax=None, title=None, annotate=None
+):
     """Heatmap of attention weights ``(n_q, n_k)``: one row per query, one column per key.
 
     Each row is a softmax over keys, so the colour scale is fixed to [0, 1] and rows
-    can be compared. Axis labels say which axis is which.
+    can be compared. Axis labels say which axis is which. ``annotate`` as in
+    ``annotated_heatmap``.
     """
     weights = np.asarray(weights)
     if weights.ndim != 2:
         raise ValueError(f"weights must be 2-D (n_q, n_k), got shape {weights.shape}")
     ax = annotated_heatmap(
-        weights, query_labels, key_labels, ax=ax, title=title, vmin=0.0, vmax=1.0, cmap="Blues"
+        weights,
+        query_labels,
+        key_labels,
+        ax=ax,
+        title=title,
+        vmin=0.0,
+        vmax=1.0,
+        cmap="Blues",
+        annotate=annotate,
     )
     ax.set_xlabel("key (attended to)")
     ax.set_ylabel("query (attending)")
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
     return ax
+
+
+def power_ticks(axis, base: int = 10) -> None:
+    """Put a log scale with labels such as 10³ or 2⁴ (plain Unicode) on ``axis``
+    (``ax.xaxis`` or ``ax.yaxis``), one tick per power, no minor ticks.
+
+    Matplotlib's default log labels are typeset with mathtext, whose first use costs a
+    noticeable fraction of a second in a fresh kernel; these read the same and draw at once.
+    """
+    if axis.axis_name == "x":
+        axis.axes.set_xscale("log", base=base)
+    else:
+        axis.axes.set_yscale("log", base=base)
+    axis.set_major_locator(LogLocator(base=base, numticks=12))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _power_label(value, base)))
+    axis.set_minor_locator(NullLocator())
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _power_label(value: float, base: int) -> str:
+    """``"10³"`` for 1000 with base 10; ``""`` for a value that is not a whole power."""
+    if value <= 0:
+        return ""
+    exponent = np.log(value) / np.log(base)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return ""
+    return f"{base}" + str(round(exponent)).translate(SUPERSCRIPTS)
 
 
 def save_figure(fig, path) -> Path:

@@ -87,10 +87,11 @@ def it_head_attention() -> np.ndarray:
 # --- figures -------------------------------------------------------------------------------
 
 
-def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55):
+def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55, annotate=None):
     """One attention heatmap per head, side by side. ``weights (h, n_q, n_k)``.
 
-    ``highlight`` (a query index) draws a box around that query's row in every head.
+    ``highlight`` (a query index) draws a box around that query's row in every head;
+    ``annotate`` as in ``annotated_heatmap`` (for example ``[highlight]``: that row only).
     """
     weights = np.asarray(weights)
     h, n_q, n_k = weights.shape
@@ -103,7 +104,7 @@ def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55):
     )
     for i, ax in enumerate(axes[0]):
         title = titles[i] if titles else f"head {i}"
-        attention_heatmap(weights[i], tokens, tokens, ax=ax, title=title)
+        attention_heatmap(weights[i], tokens, tokens, ax=ax, title=title, annotate=annotate)
         for text in ax.texts:  # colour chosen by annotated_heatmap from the cell's lightness
             text.set_fontsize(10 if n_k > 8 else 12)
         ax.tick_params(axis="x", labelrotation=60)
@@ -117,11 +118,22 @@ def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55):
 
 
 def it_heads_figure():
-    """The hand-built heads on "the animal ... it was tired", row "it" boxed."""
+    """The hand-built heads on "the animal ... it was tired", row "it" boxed and written out.
+
+    Only the "it" row carries numbers: every other query is zero, so its row is uniform,
+    1/11 in every cell (the light shade), and 242 labels would hide the one row that matters.
+    """
     titles = ['head 0: "who is it?"', 'head 1: "what is it like?"']
-    return head_heatmaps(
-        it_head_attention(), SENTENCE, titles, highlight=SENTENCE.index("it"), cell=0.5
+    it = SENTENCE.index("it")
+    fig = head_heatmaps(
+        it_head_attention(), SENTENCE, titles, highlight=it, cell=0.5, annotate=[it]
     )
+    fig.supxlabel(
+        f"unlabelled rows: a zero query, so every weight is 1/{len(SENTENCE)} "
+        f"= {1 / len(SENTENCE):.2f}",
+        fontsize=12,
+    )
+    return fig
 
 
 def _draw_matrix(ax, matrix, x0, y0, colours, title):

@@ -17,6 +17,7 @@ from utils.pe_properties import (
     sin_cos_columns,
     wavelengths,
 )
+from utils.plotting.core import power_ticks
 from utils.positional import pair_frequencies, sinusoidal_encoding
 
 VARIANT_TITLES = {
@@ -138,7 +139,7 @@ def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
         for value, text, dy in ((2 * np.pi, "2π", 1.4), (base * 2 * np.pi, f"{base:g}·2π", 0.4)):
             ax.axhline(value, color="grey", lw=1, ls=":")
             ax.text(d_model / 2 - 1, value * dy, text, color="grey", ha="right")
-        ax.set_yscale("log")
+        power_ticks(ax.yaxis, base=10)
         if d_model <= 16:  # few pairs: one tick per pair index, no 0.5 steps
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("pair index i")
