@@ -5,7 +5,7 @@ Prints one markdown report and writes it to bench/results.md and into the README
 
 1. each notebook's execution time against an "empty" notebook (kernel start plus the
    setup imports) run in the same session: the floor no notebook can go below;
-2. each explorer's callback latency: from setting a control's value to the new PNG being
+2. each explorer's callback latency: from setting a control's value to the new view being
    in its Output (the observers run synchronously), median and worst over repeated changes;
 3. ``utils.multi_head_attention`` against ``torch.nn.MultiheadAttention`` (per-head weights:
    ``need_weights=True, average_attn_weights=False``) and against a torch pipeline built on

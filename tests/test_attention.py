@@ -316,6 +316,47 @@ def test_kernel_guards():
         multi_head_attention(big, big, init_mha_params(3, 1, seed=0), 1)
 
 
+def test_results_held_by_the_caller_are_never_reused():
+    x = np.random.default_rng(7).normal(size=(2, 5, 8)).astype(np.float32)
+    params = init_mha_params(8, 2, seed=7)
+    out_1, w_1 = multi_head_attention(x, x, params, 2)
+    kept_out, kept_w = out_1.copy(), w_1.copy()
+    out_2, w_2 = multi_head_attention(2 * x, 2 * x, params, 2)
+    assert not np.shares_memory(w_1, w_2) and not np.shares_memory(out_1, out_2)
+    np.testing.assert_array_equal(w_1, kept_w)
+    np.testing.assert_array_equal(out_1, kept_out)
+    only_w = multi_head_attention(x, x, params, 2)[1]  # out dropped, weights kept
+    np.testing.assert_array_equal(multi_head_attention(x, x, params, 2)[1], only_w)
+    assert not np.shares_memory(only_w, multi_head_attention(x, x, params, 2)[1])
+
+
+def test_dropped_results_are_recycled():
+    x = np.random.default_rng(8).normal(size=(2, 5, 8)).astype(np.float32)
+    params = init_mha_params(8, 2, seed=8)
+    address = multi_head_attention(x, x, params, 2)[1].__array_interface__["data"][0]
+    again = multi_head_attention(x, x, params, 2)[1]
+    assert again.__array_interface__["data"][0] == address  # the buffer came back
+    np.testing.assert_allclose(again.sum(axis=-1), 1.0, rtol=1e-6)
+
+
+def test_max_shift_is_decided_per_batch_element_and_head():
+    from utils import _kernels
+
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(4, 300, 16)) * np.array([0.1, 40.0, 1.0, 60.0])[:, None, None]
+    params = init_mha_params(16, 4, seed=9)
+    expected = _mha_loop(x, params, 4, None)
+    before = _kernels.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            _kernels.set_num_threads(threads)
+            out, w = multi_head_attention(x, x, params, 4)
+            np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-12)
+    finally:
+        _kernels.set_num_threads(before)
+
+
 @pytest.mark.parametrize("size", [0.1, 1.0, 40.0])  # small scores: no max shift; large: shift
 def test_fast_path_matches_reference_for_small_and_large_scores(size):
     x = size * np.random.default_rng(6).normal(size=(2, 9, 8))

@@ -15,6 +15,7 @@ from utils._kernels import (
     attend_heads_into,
     get_num_threads,
     linear_into,
+    result_array,
     scratch,
     softmax_last_axis_inplace,
 )
@@ -255,7 +256,9 @@ def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
     the concatenation, with its score matrix masked, softmaxed in place and multiplied by
     V while it is still in cache. Work is split across threads (both cores) with BLAS
     single-threaded meanwhile (``utils/_kernels.py``; ``_kernels.set_num_threads(1)``
-    turns the threads off).
+    turns the threads off). The returned arrays reuse the previous call's memory when the
+    caller no longer refers to it (``_kernels.result_array``): the first write to freshly
+    allocated memory cost as much as the softmax.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below instead
         out, weights = _multi_head_attention(x_q, x_kv, params, num_heads, mask)
@@ -313,7 +316,7 @@ def _multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask):
     # 2) + 3) split into heads and attend: each head reads its own columns
     if mask is not None:
         mask = np.broadcast_to(mask, (*lead, n_q, n_k)).reshape(batch, n_q, n_k)
-    weights = np.empty((batch, h, n_q, n_k), dtype)  # per head
+    weights = result_array("weights", (batch, h, n_q, n_k), dtype)  # per head
     concat = scratch("concat", (batch, n_q, width_v), dtype)  # (B, n_q, h*d_v), head 0 first
     attend_heads_into(q, kv[..., :width_qk], kv[..., width_qk:], mask, weights, concat, threads)
     # 4) mix the heads with W^O: (B*n_q, h*d_v) @ (h*d_v, d_model)
@@ -323,7 +326,7 @@ def _multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask):
         concat.reshape(batch * n_q, width_v),
         W_o,
         b_o,
-        np.empty((batch * n_q, W_o.shape[1]), dtype),
+        result_array("out", (batch * n_q, W_o.shape[1]), dtype),
         threads,
     )
     return out.reshape(*lead, n_q, W_o.shape[1]), weights.reshape(*lead, h, n_q, n_k)
