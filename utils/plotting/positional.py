@@ -54,15 +54,18 @@ def pe_variants_figure(num_positions: int = 20, d_model: int = 512, base: float 
     wide = d_model >= 8 * num_positions
     shape = (3, 1) if wide else (1, 3)
     figsize = (13, 8.5) if wide else (16, 6)
-    fig, axes = plt.subplots(*shape, figsize=figsize)
+    # shared axes: the column (or position) numbers are written once, not three times
+    fig, axes = plt.subplots(*shape, figsize=figsize, sharex=wide, sharey=not wide)
     if wide:
-        fig.subplots_adjust(hspace=0.5)
+        fig.subplots_adjust(hspace=0.3)
     else:
-        fig.subplots_adjust(wspace=0.12)
+        fig.subplots_adjust(wspace=0.08)
     sep = "  " if wide else "\n"
     for ax, (variant, label) in zip(axes, VARIANT_TITLES.items(), strict=True):
         pe = sinusoidal_encoding(num_positions, d_model, base, variant)
         pe_heatmap(pe, ax=ax, title=f"{label}{sep}({num_positions} x {d_model})", colorbar=False)
+        if wide and ax is not axes[-1]:
+            ax.set_xlabel("")
         if not wide and ax is not axes[0]:
             ax.set_ylabel("")
     fig.colorbar(
