@@ -48,7 +48,6 @@ def attention_weights_figure(weights=None, tokens=None, title=None):
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     attention_heatmap(weights, tokens, tokens, ax=ax)
     ax.set_title(title, pad=12)
-    fig.tight_layout()
     return fig
 
 
@@ -61,7 +60,9 @@ def compare_attention(matrices, titles, tokens, suptitle=None, vmax=1.0):
         ax.images[0].set_clim(0.0, vmax)
     if suptitle:
         fig.suptitle(suptitle, fontsize=14)
-    fig.tight_layout()
+    # fixed spacing (the display crops the outer margin): tight_layout cost a third of the
+    # drawing time
+    fig.subplots_adjust(wspace=0.35, top=0.76 if suptitle else 0.82)
     return fig
 
 
@@ -238,7 +239,7 @@ def scaling_figure(stats=None):
     for ax in axes.flat:
         power_ticks(ax.xaxis, base=2)
     fig.suptitle("Why divide by √d_k: measured on random unit-variance vectors", fontsize=15)
-    fig.tight_layout()
+    fig.subplots_adjust(hspace=0.3, wspace=0.22, top=0.92)  # fixed: tight_layout was slow
     return fig
 
 
