@@ -1,12 +1,14 @@
 """The shared helpers: Feedback/attempt for exercises, the Explorer pattern, scripts."""
 
 import base64
+import io
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.conftest import load_script
@@ -140,3 +142,49 @@ def test_execute_script_cleans_run_specific_metadata(tmp_path):
     assert nb.cells[0].outputs[1].text == "a\nb\n" and len(nb.cells[0].outputs) == 2
     assert "widgets" not in nb.metadata and "execution" not in nb.cells[0].metadata
     assert list(nb.cells[0].outputs[0].data) == ["text/plain"]
+
+
+def test_one_draw_canvas_crops_like_matplotlib_tight():
+    from PIL import Image
+
+    from utils.plotting.core import OneDrawCanvas, subplots
+
+    fig, ax = subplots(figsize=(6, 4))
+    ax.plot([0, 1, 4])
+    ax.set(title="title", xlabel="x label", ylabel="y label")
+    assert isinstance(fig.canvas, OneDrawCanvas)
+    fast = io.BytesIO()
+    fig.savefig(fast, format="png", bbox_inches="tight")
+    slow = io.BytesIO()
+    FigureCanvasAgg(fig).print_figure(slow, format="png", bbox_inches="tight")
+    fast_size, slow_size = Image.open(fast).size, Image.open(slow).size
+    assert all(abs(a - b) <= 4 for a, b in zip(fast_size, slow_size, strict=True))
+    plt.close(fig)
+
+
+def test_one_draw_canvas_falls_back_when_content_touches_the_edge(tmp_path):
+    from utils.plotting.core import subplots
+
+    fig, ax = subplots(figsize=(4, 3))
+    ax.plot([0, 1])
+    fig.canvas.draw()
+    assert fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"}) is not None
+    fig.text(0.0, 0.5, "a label running off the left edge", ha="center")
+    assert fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"}) is None
+    fig.savefig(tmp_path / "fallback.png", bbox_inches="tight")  # matplotlib's own path
+    fig.savefig(tmp_path / "vector.svg", bbox_inches="tight")  # other formats too
+    assert (tmp_path / "fallback.png").stat().st_size > 0
+    assert (tmp_path / "vector.svg").read_text().lstrip().startswith("<?xml")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("module", ["attention", "heads", "positional"])
+def test_every_notebook_figure_takes_the_one_draw_path(module):
+    import importlib
+
+    figures = importlib.import_module(f"utils.plotting.{module}").FIGURES
+    for name, make in figures.items():
+        fig = make()
+        png = fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"})
+        assert png is not None, f"{name} reaches the edge of its canvas: give it a margin"
+        plt.close(fig)

@@ -7,11 +7,10 @@ heatmaps.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.attention import causal_mask, scaled_dot_product_attention, softmax
-from utils.plotting.core import attention_heatmap, power_ticks
+from utils.plotting.core import attention_heatmap, power_ticks, subplots
 
 TOKENS = ("the", "cat", "sat", "down")
 SCALING_D_KS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -45,15 +44,16 @@ def attention_weights_figure(weights=None, tokens=None, title=None):
         weights = toy_attention()[1]
         tokens = list(TOKENS) if tokens is None else tokens
         title = title or "Attention weights of the toy sentence (rows sum to 1)"
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    fig, ax = subplots(figsize=(6.5, 5.5))
     attention_heatmap(weights, tokens, tokens, ax=ax)
     ax.set_title(title, pad=12)
+    fig.subplots_adjust(top=0.8, left=0.2)  # room for the title, key and query labels
     return fig
 
 
 def compare_attention(matrices, titles, tokens, suptitle=None, vmax=1.0):
     """Side-by-side heatmaps of several ``(n_q, n_k)`` weight matrices with shared labels."""
-    fig, axes = plt.subplots(1, len(matrices), figsize=(5.6 * len(matrices), 5.0))
+    fig, axes = subplots(1, len(matrices), figsize=(5.6 * len(matrices), 5.0))
     for ax, matrix, title in zip(np.atleast_1d(axes), matrices, titles, strict=True):
         attention_heatmap(matrix, tokens, tokens, ax=ax)
         ax.set_title(title, pad=38)
@@ -213,7 +213,7 @@ def scaling_figure(stats=None):
     """Four panels against d_k: var(q.k), largest weight, entropy, softmax Jacobian norm."""
     stats = measure_scaling() if stats is None else stats
     d = stats["d_k"]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+    fig, axes = subplots(2, 2, figsize=(12, 9))
     ax = axes[0, 0]
     ax.plot(d, stats["var_dot"], "o-", color="tab:red", label="measured var(q·k)")
     ax.plot(d, d, "k--", label="d_k")

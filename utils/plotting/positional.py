@@ -6,7 +6,6 @@ the maths lives in ``utils.positional`` and ``utils.pe_properties``.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
@@ -17,7 +16,7 @@ from utils.pe_properties import (
     sin_cos_columns,
     wavelengths,
 )
-from utils.plotting.core import power_ticks
+from utils.plotting.core import power_ticks, subplots
 from utils.positional import pair_frequencies, sinusoidal_encoding
 
 VARIANT_TITLES = {
@@ -35,7 +34,7 @@ def pe_heatmap(pe, ax=None, title=None, colorbar=True):
     """
     pe = np.asarray(pe)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4))
+        _, ax = subplots(figsize=(9, 4))
     image = ax.imshow(pe, cmap=PE_CMAP, vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
     ax.set_xlabel("dimension (column of PE)")
     ax.set_ylabel("position")
@@ -55,7 +54,7 @@ def pe_variants_figure(num_positions: int = 20, d_model: int = 512, base: float 
     shape = (3, 1) if wide else (1, 3)
     figsize = (13, 8.5) if wide else (16, 6)
     # shared axes: the column (or position) numbers are written once, not three times
-    fig, axes = plt.subplots(*shape, figsize=figsize, sharex=wide, sharey=not wide)
+    fig, axes = subplots(*shape, figsize=figsize, sharex=wide, sharey=not wide)
     if wide:
         fig.subplots_adjust(hspace=0.3)
     else:
@@ -90,7 +89,7 @@ def dimension_curves(
     ``positions`` (optional, 1-D) evaluates the formula at those real positions instead.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4))
+        _, ax = subplots(figsize=(9, 4))
     dots = positions is None and num_positions <= 60
     if positions is None:
         positions = np.linspace(0, num_positions - 1, 20 * num_positions)
@@ -112,7 +111,7 @@ def dimension_curves(
 
 def dimension_curves_figure(num_positions=40, d_model=128, dims=(0, 1, 10, 40, 80)):
     """A few columns of the paper's encoding against position, legend outside the axes."""
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = subplots(figsize=(11, 4.5))
     dimension_curves(num_positions, d_model, dims, ax=ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=11)
     ax.set_title(f"Columns of PE against position (d_model = {d_model}); dots = integer positions")
@@ -132,7 +131,7 @@ def _encoding_at(positions, d_model, base, variant):
 
 def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
     """Wavelength of each pair i (log scale), paper vs tensor2tensor, one panel per d_model."""
-    fig, axes = plt.subplots(1, len(d_models), figsize=(7 * len(d_models), 4.8))
+    fig, axes = subplots(1, len(d_models), figsize=(7 * len(d_models), 4.8))
     fig.subplots_adjust(wspace=0.25)
     for ax, d_model in zip(np.atleast_1d(axes), d_models, strict=True):
         for variant, style in (("interleaved", "o-"), ("tensor2tensor", "s--")):
@@ -157,7 +156,7 @@ def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base:
 
     The curves for different p lie on top of each other: the dot product depends on k only.
     """
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = subplots(figsize=(9, 4.5))
     ks = np.arange(-max_offset, max_offset + 1)
     ax.plot(
         ks,
@@ -183,7 +182,7 @@ def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base:
 def position_similarity_figure(num_positions: int = 60, d_model: int = 128, base=10000.0):
     """Heatmap of all dot products PE[p] . PE[q]: constant along every diagonal."""
     pe = sinusoidal_encoding(num_positions, d_model, base)
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = subplots(figsize=(7, 6))
     image = ax.imshow(pe @ pe.T, cmap="viridis", interpolation="nearest")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="PE[p] · PE[q]")
     ax.set_xlabel("position q")
@@ -195,7 +194,7 @@ def position_similarity_figure(num_positions: int = 60, d_model: int = 128, base
 def random_cosines_figure(dims=(4, 64, 512), num_pairs: int = 4000, seed: int = 0):
     """Histograms of cosines between random vectors for several dimensions d."""
     rng = np.random.default_rng(seed)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = subplots(figsize=(9, 4.5))
     bins = np.linspace(-1, 1, 81)
     for d in dims:
         cos = random_cosines(d, num_pairs, rng)
@@ -224,7 +223,7 @@ def beyond_training_figure(
 ):
     """Left: a few dimensions, positions past ``train_length`` shaded as unseen. Right: the
     offset similarity out to ``max_offset``, which is not monotonic."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 4.8))
+    fig, (left, right) = subplots(1, 2, figsize=(15, 4.8))
     fig.subplots_adjust(wspace=0.2)
     dimension_curves(total, d_model, dims, base, ax=left)
     left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
@@ -245,7 +244,7 @@ def shift_matrix_figure(
     k: int = 5, d_model: int = 16, base: float = 10000.0, max_offset: int = 60
 ):
     """Left: M_k as a heatmap (block diagonal). Right: the similarity curve with k marked."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    fig, (left, right) = subplots(1, 2, figsize=(13, 5))
     fig.subplots_adjust(wspace=0.35)
     image = left.imshow(
         shift_matrix(k, d_model, base), cmap=PE_CMAP, vmin=-1, vmax=1, interpolation="nearest"
