@@ -291,7 +291,7 @@ def write_outputs(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="runs per notebook")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per notebook")
     parser.add_argument("--changes", type=int, default=10, help="value changes per widget control")
     parser.add_argument(
         "--mha-repeats", type=int, default=7, help="timed calls per implementation"
