@@ -339,6 +339,22 @@ def test_dropped_results_are_recycled():
     np.testing.assert_allclose(again.sum(axis=-1), 1.0, rtol=1e-6)
 
 
+def test_result_recycling_can_be_turned_off():
+    from utils import _kernels
+
+    x = np.random.default_rng(8).normal(size=(2, 5, 8)).astype(np.float32)
+    params = init_mha_params(8, 2, seed=8)
+    multi_head_attention(x, x, params, 2)  # fills the cache
+    _kernels.set_result_recycling(False)
+    try:
+        second = multi_head_attention(x, x, params, 2)[1]  # not from the cache
+    finally:
+        _kernels.set_result_recycling(True)
+    cached = multi_head_attention(x, x, params, 2)[1]
+    assert second.__array_interface__["data"][0] != cached.__array_interface__["data"][0]
+    np.testing.assert_array_equal(second, cached)
+
+
 def test_max_shift_is_decided_per_batch_element_and_head():
     from utils import _kernels
 

@@ -55,6 +55,13 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
 
 
 _results = threading.local()
+_recycle_results = True
+
+
+def set_result_recycling(enabled: bool) -> None:
+    """Turn the reuse of returned arrays (:func:`result_array`) on (default) or off."""
+    global _recycle_results
+    _recycle_results = bool(enabled)
 
 
 def result_array(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
@@ -66,8 +73,10 @@ def result_array(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     allocator, the previous call's array of the same name, shape and dtype is handed out
     again, but only when nothing outside this cache still refers to it (the caller dropped
     every view of it). Otherwise a new array is made, and the caller keeps the old one.
-    At most one array per name is kept.
+    At most one array per name is kept. ``set_result_recycling(False)`` turns this off.
     """
+    if not _recycle_results:
+        return np.empty(shape, dtype)
     cache = _results.__dict__.setdefault("arrays", {})
     key = (name, tuple(shape), np.dtype(dtype))
     previous = cache.get(key)
