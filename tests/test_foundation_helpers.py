@@ -178,6 +178,33 @@ def test_one_draw_canvas_falls_back_when_content_touches_the_edge(tmp_path):
     plt.close(fig)
 
 
+def test_one_draw_canvas_falls_back_for_content_outside_the_canvas():
+    from utils.plotting.core import subplots
+
+    fig, ax = subplots(figsize=(4, 3))
+    ax.plot([0, 1])
+    fig.suptitle("placed above the figure", y=1.2)  # tight bbox grows to include it
+    assert fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"}) is None
+    assert (
+        fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight", "facecolor": "auto"})
+        is None
+    )  # "auto" is accepted, the outside title still forces the fallback
+    plt.close(fig)
+
+
+def test_one_draw_figures_stay_managed_by_pyplot():
+    from utils.plotting.core import OneDrawCanvas, subplots
+
+    before = len(plt.get_fignums())
+    fig, ax = subplots()
+    assert isinstance(fig.canvas, OneDrawCanvas) and fig.canvas.manager is not None
+    plt.figure(fig)  # must not create a second manager (the figure would show twice)
+    plt.sca(ax)
+    assert len(plt.get_fignums()) == before + 1 and isinstance(fig.canvas, OneDrawCanvas)
+    plt.close(fig)
+    assert len(plt.get_fignums()) == before
+
+
 @pytest.mark.parametrize("module", ["attention", "heads", "positional"])
 def test_every_notebook_figure_takes_the_one_draw_path(module):
     import importlib

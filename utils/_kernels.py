@@ -55,13 +55,36 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
 
 
 _results = threading.local()
-_recycle_results = True
+
+
+def _entry_refcount(cache: dict, key) -> int:
+    """References to ``cache[key]`` as seen from here; no other frame holds one when
+    this equals :data:`_UNHELD` (measured at import on this interpreter)."""
+    entry = cache[key]
+    return sys.getrefcount(entry)
+
+
+def _calibrate() -> int | None:
+    """The count :func:`_entry_refcount` gives for an array nobody else holds, or None when
+    holding a view does not raise it (another interpreter: then never recycle)."""
+    if not hasattr(sys, "getrefcount"):
+        return None
+    probe = {"array": np.empty(1)}
+    unheld = _entry_refcount(probe, "array")
+    view = probe["array"][:]
+    held = _entry_refcount(probe, "array")
+    del view
+    return unheld if held > unheld else None
+
+
+_UNHELD = _calibrate()
+_recycle_results = _UNHELD is not None
 
 
 def set_result_recycling(enabled: bool) -> None:
     """Turn the reuse of returned arrays (:func:`result_array`) on (default) or off."""
     global _recycle_results
-    _recycle_results = bool(enabled)
+    _recycle_results = bool(enabled) and _UNHELD is not None
 
 
 def result_array(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
@@ -79,11 +102,9 @@ def result_array(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         return np.empty(shape, dtype)
     cache = _results.__dict__.setdefault("arrays", {})
     key = (name, tuple(shape), np.dtype(dtype))
-    previous = cache.get(key)
-    # references: the cache entry, ``previous`` and getrefcount's argument; any view the
-    # caller still holds adds one (through its .base)
-    if previous is not None and sys.getrefcount(previous) == 3:
-        return previous
+    # any view the caller still holds adds a reference (through its .base)
+    if key in cache and _entry_refcount(cache, key) == _UNHELD:
+        return cache[key]
     for old in [k for k in cache if k[0] == name]:
         del cache[old]  # the caller owns it now, or the shape changed
     cache[key] = array = np.empty(shape, dtype)

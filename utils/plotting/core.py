@@ -25,8 +25,9 @@ class OneDrawCanvas(FigureCanvasAgg):
     third to a half of a figure's time on this kind of machine (``make bench``). This canvas
     draws once at full size and crops the blank margin from the pixels, plus the usual
     ``savefig.pad_inches``. The figures in ``utils.plotting`` are laid out to fit inside
-    their canvas; if anything reaches the canvas edge (so it may be cut off), or for any
-    other format or option, it falls back to matplotlib's own two-pass path.
+    their canvas. If any artist extends past the canvas (matplotlib's tight box would grow
+    to include it), if drawn pixels touch the edge, or for any other format or option, it
+    falls back to matplotlib's own path.
     """
 
     def print_figure(self, filename, *args, **kwargs):
@@ -43,36 +44,47 @@ class OneDrawCanvas(FigureCanvasAgg):
         """The cropped PNG's bytes, or None when the fast path does not apply."""
         options = dict(kwargs)
         fmt = options.pop("format", None)
-        if fmt is None and isinstance(filename, (str, os.PathLike)):
-            fmt = Path(filename).suffix.lstrip(".").lower() or None
+        if fmt is None:
+            if isinstance(filename, (str, os.PathLike)):
+                fmt = Path(filename).suffix.lstrip(".").lower() or None  # none: matplotlib's
+            else:
+                fmt = mpl.rcParams["savefig.format"]
         fig = self.figure
         dpi = options.pop("dpi", None)
         dpi = fig.dpi if dpi in (None, "figure") else float(dpi)
-        facecolor = options.pop("facecolor", None)
-        options.pop("edgecolor", None)
+        facecolor = options.pop("facecolor", None) or mpl.rcParams["savefig.facecolor"]
+        edgecolor = options.pop("edgecolor", None) or mpl.rcParams["savefig.edgecolor"]
         metadata = options.pop("metadata", None)
         if (
             args
             or options.pop("bbox_inches", None) != "tight"
-            or (fmt or "png") != "png"
+            or fmt != "png"
             or options.keys() - {"pad_inches"}
             or fig.get_layout_engine() is not None
-            or (facecolor is not None and to_rgba(facecolor) != to_rgba(fig.get_facecolor()))
+            or not _same_colour(facecolor, fig.get_facecolor())
+            or (fig.get_linewidth() > 0 and not _same_colour(edgecolor, fig.get_edgecolor()))
             or to_rgba(fig.get_facecolor())[3] != 1.0
             or (metadata and set(metadata.values()) != {None})
         ):
             return None
         pad = options.get("pad_inches")
         pad = mpl.rcParams["savefig.pad_inches"] if pad in (None, "layout") else pad
-        original_dpi = fig.dpi
+        original_dpi, manager = fig.dpi, self.manager
         try:
+            self.manager = None  # a dpi change must not resize a window
             fig.dpi = dpi
             FigureCanvasAgg.draw(self)
             pixels = np.asarray(self.buffer_rgba())  # (height, width, 4) uint8
+            extent = fig.get_tightbbox(self.get_renderer())  # inches; text sizes now cached
             box = _content_box(pixels, fig.get_facecolor())
         finally:
             fig.dpi = original_dpi
-        if box is None:
+            self.manager = manager
+        width_in, height_in = fig.get_size_inches()
+        inside = (
+            extent.x0 >= 0 and extent.y0 >= 0 and extent.x1 <= width_in and extent.y1 <= height_in
+        )
+        if box is None or not inside:
             return None
         (top, bottom), (left, right) = box
         margin = int(round(pad * dpi))
@@ -84,6 +96,16 @@ class OneDrawCanvas(FigureCanvasAgg):
         buffer = io.BytesIO()
         Image.fromarray(crop).save(buffer, format="png", dpi=(dpi, dpi))
         return buffer.getvalue()
+
+
+def _same_colour(colour, figure_colour) -> bool:
+    """Whether a savefig colour argument (``"auto"`` = the figure's own) is ``figure_colour``."""
+    if isinstance(colour, str) and colour == "auto":
+        return True
+    try:
+        return to_rgba(colour) == to_rgba(figure_colour)
+    except ValueError:
+        return False
 
 
 def _content_box(pixels: np.ndarray, background) -> tuple | None:
@@ -107,7 +129,12 @@ def subplots(*args, **kwargs):
     Returns ``(fig, axes)`` like ``plt.subplots``; the figure is still managed by pyplot.
     """
     fig, axes = plt.subplots(*args, **kwargs)
-    OneDrawCanvas(fig)  # becomes fig.canvas
+    if type(fig.canvas) is FigureCanvasAgg:  # Jupyter's inline backend, or Agg
+        manager = fig.canvas.manager
+        canvas = OneDrawCanvas(fig)  # becomes fig.canvas
+        canvas.manager = manager  # pyplot still manages the figure (show, close, sca)
+        if manager is not None:
+            manager.canvas = canvas
     if fig.get_layout_engine() is None:  # room for an x label and its tick labels: 0.7 in
         height = fig.get_size_inches()[1]
         fig.subplots_adjust(bottom=max(mpl.rcParams["figure.subplot.bottom"], 0.7 / height))
@@ -159,6 +186,9 @@ def annotated_heatmap(
         annotated_rows = []
     else:
         annotated_rows = [int(r) for r in annotate]
+        if any(not -rows <= r < rows for r in annotated_rows):
+            raise ValueError(f"annotate rows must be in [-{rows}, {rows}), got {annotate!r}")
+        annotated_rows = [r % rows for r in annotated_rows]
     if annotated_rows:
         rgba = image.cmap(image.norm(matrix))  # (rows, cols, 4): each cell's colour
         for r in annotated_rows:
@@ -204,7 +234,8 @@ def attention_heatmap(
 
 def power_ticks(axis, base: int = 10) -> None:
     """Put a log scale with labels such as 10³ or 2⁴ (plain Unicode) on ``axis``
-    (``ax.xaxis`` or ``ax.yaxis``), one tick per power, no minor ticks.
+    (``ax.xaxis`` or ``ax.yaxis``), one tick per power, no minor ticks. For axes that span
+    at least one whole power (a narrower range gets no tick labels).
 
     Matplotlib's default log labels are typeset with mathtext, whose first use costs a
     noticeable fraction of a second in a fresh kernel; these read the same and draw at once.

@@ -102,12 +102,12 @@ def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55, annot
         squeeze=False,
     )
     height = fig.get_size_inches()[1]  # 1.5 in above the panels: title and rotated keys
-    fig.subplots_adjust(wspace=0.45, top=1 - 1.5 / height)  # fixed: constrained was slow
+    fig.subplots_adjust(wspace=0.35, top=1 - 1.5 / height)  # fixed: constrained was slow
     for i, ax in enumerate(axes[0]):
         title = titles[i] if titles else f"head {i}"
         attention_heatmap(weights[i], tokens, tokens, ax=ax, title=title, annotate=annotate)
         for text in ax.texts:  # colour chosen by annotated_heatmap from the cell's lightness
-            text.set_fontsize(10 if n_k > 8 else 12)
+            text.set_fontsize(9 if n_k > 8 else 12)
         ax.tick_params(axis="x", labelrotation=60)
         if highlight is not None:
             ax.add_patch(
@@ -130,7 +130,7 @@ def it_heads_figure():
         it_head_attention(), SENTENCE, titles, highlight=it, cell=0.5, annotate=[it]
     )
     fig.supxlabel(
-        f"unlabelled rows: a zero query, so every weight is 1/{len(SENTENCE)} "
+        f"rows without numbers: a zero query, so every weight is 1/{len(SENTENCE)} "
         f"= {1 / len(SENTENCE):.2f}",
         fontsize=12,
     )
