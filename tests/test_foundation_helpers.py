@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.conftest import load_script
-from utils.exercises.base import Feedback, attempt, correct, wrong
+from utils.exercises.base import Feedback, attempt, correct, wrong, wrong_shape
 from utils.plotting import annotated_heatmap, attention_heatmap, save_figure
 from utils.plotting.core import _power_label, power_ticks
 from utils.widgets import Explorer, figure_bundle
@@ -38,6 +38,9 @@ def test_feedback_text():
         "❌ wrong: rows sum to 2\n   hint: divide by the sum"
     )
     assert Feedback("correct", "x").ok and not wrong("x").ok
+    assert repr(wrong_shape("n=3", np.zeros((3, 2)).shape, [3, 3], "one per key")) == (
+        "❌ wrong: for n=3 you returned shape (3, 2), expected (3, 3)\n   hint: one per key"
+    )
 
 
 class Counter(Explorer):
@@ -205,13 +208,17 @@ def test_one_draw_figures_stay_managed_by_pyplot():
     assert len(plt.get_fignums()) == before
 
 
-@pytest.mark.parametrize("module", ["attention", "heads", "positional"])
-def test_every_notebook_figure_takes_the_one_draw_path(module):
+@pytest.mark.parametrize(
+    ("module", "prefix"), [("attention", "01_"), ("heads", "02_"), ("positional", "03_")]
+)
+def test_every_notebook_figure_draws_in_one_pass(module, prefix):
     import importlib
 
     figures = importlib.import_module(f"utils.plotting.{module}").FIGURES
     for name, make in figures.items():
+        assert name.startswith(prefix) and name.endswith(".png")
         fig = make()
+        assert fig.axes
         png = fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"})
         assert png is not None, f"{name} reaches the edge of its canvas: give it a margin"
         plt.close(fig)

@@ -6,11 +6,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 
 from utils.attention import causal_mask, softmax  # noqa: E402
 from utils.plotting.attention import (  # noqa: E402
-    FIGURES,
     attention_weights_figure,
     entropy,
     measure_scaling,
@@ -62,14 +60,6 @@ def test_measure_scaling_shows_the_three_regimes():
     np.testing.assert_array_equal(
         measure_scaling(d_ks=(4,))["var_dot"], measure_scaling(d_ks=(4,))["var_dot"]
     )
-
-
-@pytest.mark.parametrize("name", sorted(FIGURES))
-def test_every_registered_figure_draws(name):
-    assert name.startswith("01_")
-    fig = FIGURES[name]()
-    assert fig.axes
-    plt.close(fig)
 
 
 def test_heatmap_has_token_labels_and_readable_text():

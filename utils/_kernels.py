@@ -45,13 +45,20 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     Fresh large arrays cost page faults on first touch (tens of ms for tens of MB here);
     reusing the previous call's buffer of the same shape and dtype avoids them.
     """
-    buffers = _scratch.__dict__.setdefault("buffers", {})
+    return _one_per_name(_scratch, name, shape, dtype, reusable=lambda buffers, key: True)
+
+
+def _one_per_name(store, name: str, shape, dtype, reusable) -> np.ndarray:
+    """The array cached in thread-local ``store`` under (name, shape, dtype) when
+    ``reusable(buffers, key)`` says so, else a new one that replaces any under ``name``."""
+    buffers = store.__dict__.setdefault("buffers", {})
     key = (name, tuple(shape), np.dtype(dtype))
-    if key not in buffers:
-        for old in [k for k in buffers if k[0] == name]:
-            del buffers[old]  # keep one buffer per name
-        buffers[key] = np.empty(shape, dtype)
-    return buffers[key]
+    if key in buffers and reusable(buffers, key):
+        return buffers[key]
+    for old in [k for k in buffers if k[0] == name]:
+        del buffers[old]  # one array per name: the caller owns it now, or the shape changed
+    buffers[key] = array = np.empty(shape, dtype)
+    return array
 
 
 _results = threading.local()
@@ -100,15 +107,14 @@ def result_array(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     """
     if not _recycle_results:
         return np.empty(shape, dtype)
-    cache = _results.__dict__.setdefault("arrays", {})
-    key = (name, tuple(shape), np.dtype(dtype))
     # any view the caller still holds adds a reference (through its .base)
-    if key in cache and _entry_refcount(cache, key) == _UNHELD:
-        return cache[key]
-    for old in [k for k in cache if k[0] == name]:
-        del cache[old]  # the caller owns it now, or the shape changed
-    cache[key] = array = np.empty(shape, dtype)
-    return array
+    return _one_per_name(
+        _results,
+        name,
+        shape,
+        dtype,
+        reusable=lambda buffers, key: _entry_refcount(buffers, key) == _UNHELD,
+    )
 
 
 def get_num_threads() -> int:

@@ -8,7 +8,15 @@ from __future__ import annotations
 import numpy as np
 
 from utils.attention import causal_mask, softmax
-from utils.exercises.base import Feedback, attempt, correct, is_unanswered, not_attempted, wrong
+from utils.exercises.base import (
+    Feedback,
+    attempt,
+    correct,
+    is_unanswered,
+    not_attempted,
+    wrong,
+    wrong_shape,
+)
 from utils.plotting.attention import toy_example
 
 # --- 1. a numerically stable softmax -------------------------------------------------------
@@ -42,18 +50,25 @@ def _as_array(result, what: str):
     return arr, None
 
 
+def _softmax_of(fn, logits):
+    """``(fn(logits) as a float array, None)``, or ``(None, Feedback)`` if it failed."""
+    result, problem = _attempt(fn, logits.copy(), hint=SOFTMAX_HINT)
+    if problem:
+        return None, problem
+    return _as_array(result, "the result")
+
+
 def check_stable_softmax(fn) -> Feedback:
     """``fn(x)`` must equal softmax over the last axis, also for logits like 1000."""
     small = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])  # (2, 3)
-    result, problem = _attempt(fn, small.copy(), hint=SOFTMAX_HINT)
-    if problem:
-        return problem
-    got, problem = _as_array(result, "the result")
+    got, problem = _softmax_of(fn, small)
     if problem:
         return problem
     if got.shape != small.shape:
-        return wrong(
-            f"input of shape {small.shape} gave shape {got.shape}",
+        return wrong_shape(
+            f"input of shape {small.shape}",
+            got.shape,
+            small.shape,
             "softmax keeps the shape: use keepdims=True in max and sum",
         )
     if np.allclose(got, softmax(small, axis=0)) and not np.allclose(got, softmax(small)):
@@ -70,10 +85,7 @@ def check_stable_softmax(fn) -> Feedback:
         return wrong("rows sum to 1 but the values are off", "the weights are exp(x_j) / Σ exp(x)")
     big = np.array([[1000.0, 1001.0, 1002.0]])
     with np.errstate(all="ignore"):
-        result, problem = _attempt(fn, big.copy(), hint=SOFTMAX_HINT)
-    if problem:
-        return problem
-    got, problem = _as_array(result, "the result")
+        got, problem = _softmax_of(fn, big)
     if problem:
         return problem
     if got.shape != big.shape or not np.all(np.isfinite(got)):
@@ -145,7 +157,9 @@ def check_causal_mask(fn) -> Feedback:
             return problem
         got = np.asarray(result)
         if got.shape != (n, n):
-            return wrong(f"for n={n} the mask has shape {got.shape}, expected ({n}, {n})")
+            return wrong_shape(
+                f"n={n}", got.shape, (n, n), "one row per query, one column per key"
+            )
         if got.dtype != bool:
             return wrong(
                 f"the mask has dtype {got.dtype}, not bool",

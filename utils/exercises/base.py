@@ -39,6 +39,11 @@ def wrong(message: str, hint: str = "") -> Feedback:
     return Feedback("wrong", message, hint)
 
 
+def wrong_shape(inputs: str, got, expected, hint: str = "") -> Feedback:
+    """ "For <inputs> you returned shape <got>, expected <expected>", with ``hint``."""
+    return wrong(f"for {inputs} you returned shape {tuple(got)}, expected {tuple(expected)}", hint)
+
+
 def not_attempted(hint: str) -> Feedback:
     return Feedback(
         "not attempted", "replace the `...` or NotImplementedError with your answer", hint

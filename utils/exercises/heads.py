@@ -9,7 +9,14 @@ import numpy as np
 
 from utils.attention import combine_heads, split_heads
 from utils.cost import count_parameters
-from utils.exercises.base import attempt, correct, is_unanswered, not_attempted, wrong
+from utils.exercises.base import (
+    attempt,
+    correct,
+    is_unanswered,
+    not_attempted,
+    wrong,
+    wrong_shape,
+)
 
 # Exercise 1: the sizes used in the task text of the notebook.
 CONCAT_TASK = {"n": 7, "d_v": 5, "h": 4}
@@ -82,9 +89,10 @@ def check_combine_heads(function):
     result = np.asarray(result)
     expected = combine_heads(x)  # (2, 4, 6)
     if result.shape != expected.shape:
-        return wrong(
-            f"for input of shape {x.shape} you returned shape {result.shape}, "
-            f"expected {expected.shape}",
+        return wrong_shape(
+            f"input of shape {x.shape}",
+            result.shape,
+            expected.shape,
             "keep the batch axis; then one row per token and h * d_h columns",
         )
     if np.array_equal(result, expected):
@@ -195,10 +203,8 @@ def check_split_heads(function):
     result = np.asarray(result)
     expected = split_heads(x, 3)  # (3, 5, 2)
     if result.shape != expected.shape:
-        return wrong(
-            f"for x of shape {x.shape} and h=3 you returned {result.shape}, "
-            f"expected {expected.shape}",
-            "(n, d) -> (h, n, d/h)",
+        return wrong_shape(
+            f"x of shape {x.shape} and h=3", result.shape, expected.shape, "(n, d) -> (h, n, d/h)"
         )
     if np.array_equal(result, expected):
         return correct("head i gets feature columns i*d_h:(i+1)*d_h of every token")

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.exercises.base import Feedback, attempt, correct, is_unanswered, not_attempted, wrong
+from utils.exercises.base import (
+    Feedback,
+    attempt,
+    correct,
+    is_unanswered,
+    not_attempted,
+    wrong,
+    wrong_shape,
+)
 from utils.positional import VARIANTS, sinusoidal_encoding
 
 __all__ = [
@@ -131,8 +139,10 @@ def check_encoding(function) -> Feedback:
         except (TypeError, ValueError):
             return wrong(f"expected a numeric array, got {type(result).__name__}")
         if pe.shape != (n, d):
-            return wrong(
-                f"for num_positions={n}, d_model={d} the shape is {pe.shape}, not ({n}, {d})",
+            return wrong_shape(
+                f"num_positions={n}, d_model={d}",
+                pe.shape,
+                (n, d),
                 "one row per position, one column per dimension",
             )
         expected = sinusoidal_encoding(n, d)

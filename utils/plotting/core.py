@@ -23,11 +23,11 @@ class OneDrawCanvas(FigureCanvasAgg):
     Jupyter shows figures as ``bbox_inches="tight"`` PNGs. Matplotlib finds that box by
     laying out every text first and then drawing the cropped figure: two full passes, a
     third to a half of a figure's time on this kind of machine (``make bench``). This canvas
-    draws once at full size and crops the blank margin from the pixels, plus the usual
-    ``savefig.pad_inches``. The figures in ``utils.plotting`` are laid out to fit inside
-    their canvas. If any artist extends past the canvas (matplotlib's tight box would grow
-    to include it), if drawn pixels touch the edge, or for any other format or option, it
-    falls back to matplotlib's own path.
+    draws once at full size, takes the same tight box from that draw (the text sizes are
+    cached by then) and crops it, plus the usual ``savefig.pad_inches``, from the pixels.
+    The figures in ``utils.plotting`` are laid out to fit inside their canvas. If any artist
+    extends past the canvas (matplotlib's box would grow to include it), or for any other
+    format or option, it falls back to matplotlib's own path.
     """
 
     def print_figure(self, filename, *args, **kwargs):
@@ -76,23 +76,19 @@ class OneDrawCanvas(FigureCanvasAgg):
             FigureCanvasAgg.draw(self)
             pixels = np.asarray(self.buffer_rgba())  # (height, width, 4) uint8
             extent = fig.get_tightbbox(self.get_renderer())  # inches; text sizes now cached
-            box = _content_box(pixels, fig.get_facecolor())
         finally:
             fig.dpi = original_dpi
             self.manager = manager
         width_in, height_in = fig.get_size_inches()
-        inside = (
-            extent.x0 >= 0 and extent.y0 >= 0 and extent.x1 <= width_in and extent.y1 <= height_in
-        )
-        if box is None or not inside:
-            return None
-        (top, bottom), (left, right) = box
-        margin = int(round(pad * dpi))
+        if extent.x0 < 0 or extent.y0 < 0 or extent.x1 > width_in or extent.y1 > height_in:
+            return None  # something lies outside the canvas: matplotlib's box would grow
+        # the same box as matplotlib's tight bbox, padded, in pixels (row 0 = top)
         height, width = pixels.shape[:2]
-        crop = pixels[
-            max(0, top - margin) : min(height, bottom + margin),
-            max(0, left - margin) : min(width, right + margin),
-        ]
+        left = max(0, int(np.floor((extent.x0 - pad) * dpi)))
+        right = min(width, int(np.ceil((extent.x1 + pad) * dpi)))
+        top = max(0, int(np.floor((height_in - extent.y1 - pad) * dpi)))
+        bottom = min(height, int(np.ceil((height_in - extent.y0 + pad) * dpi)))
+        crop = pixels[top:bottom, left:right]
         buffer = io.BytesIO()
         Image.fromarray(crop).save(buffer, format="png", dpi=(dpi, dpi))
         return buffer.getvalue()
@@ -106,21 +102,6 @@ def _same_colour(colour, figure_colour) -> bool:
         return to_rgba(colour) == to_rgba(figure_colour)
     except ValueError:
         return False
-
-
-def _content_box(pixels: np.ndarray, background) -> tuple | None:
-    """``((top, bottom), (left, right))`` of the pixels that differ from ``background``, or
-    None when there are none or they touch the edge of the canvas (content may be cut)."""
-    colour = np.array([round(255 * c) for c in to_rgba(background)], dtype=np.uint8)
-    as_words = np.ascontiguousarray(pixels).view(np.uint32)[..., 0]  # (height, width)
-    drawn = as_words != colour.view(np.uint32)[0]
-    rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
-    if rows.size == 0:
-        return None
-    height, width = drawn.shape
-    if rows[0] == 0 or cols[0] == 0 or rows[-1] == height - 1 or cols[-1] == width - 1:
-        return None
-    return (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1)
 
 
 def subplots(*args, **kwargs):
