@@ -221,7 +221,7 @@ def scaling_figure(stats=None):
     ax.plot(d, stats["score_std"]["linear"] ** 2, "^-", color="tab:green", label="var(q·k/d_k)")
     power_ticks(ax.yaxis, base=10)
     ax.set(title="Variance of the scores", xlabel="d_k", ylabel="variance")
-    ax.legend()
+    ax.legend(loc="lower left", fontsize=10)  # small enough to clear the green markers
     panels = [
         (axes[0, 1], "max_weight", "Largest softmax weight", "mean max weight"),
         (axes[1, 0], "entropy", "Entropy of the weights", "entropy (nats)"),

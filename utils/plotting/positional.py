@@ -138,16 +138,21 @@ def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
             name = "paper (and concatenated)" if variant == "interleaved" else "tensor2tensor"
             ms = 8 if d_model <= 16 else 0
             ax.plot(wavelengths(d_model, base, variant), style, lw=2.5, ms=ms, label=name)
-        for value, text, dy in ((2 * np.pi, "2π", 1.4), (base * 2 * np.pi, f"{base:g}·2π", 0.4)):
+        # the lines rise from bottom left to top right: labels in the two empty corners
+        last = d_model / 2 - 1
+        for value, text, x, dy, ha in (
+            (2 * np.pi, "2π", last / 4, 1.4, "center"),
+            (base * 2 * np.pi, f"{base:g}·2π", 0, 0.4, "left"),
+        ):
             ax.axhline(value, color="grey", lw=1, ls=":")
-            ax.text(d_model / 2 - 1, value * dy, text, color="grey", ha="right")
+            ax.text(x, value * dy, text, color="grey", ha=ha, va="top" if dy < 1 else "bottom")
         power_ticks(ax.yaxis, base=10)
         if d_model <= 16:  # few pairs: one tick per pair index, no 0.5 steps
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("pair index i")
         ax.set_ylabel("wavelength (positions, log scale)")
         ax.set_title(f"Wavelength of pair i, d_model = {d_model}")
-        ax.legend(loc="upper left")
+        ax.legend(loc="lower right", bbox_to_anchor=(1, 0.07))  # under the lines
     return fig
 
 
@@ -227,7 +232,7 @@ def beyond_training_figure(
     fig.subplots_adjust(wspace=0.2)
     dimension_curves(total, d_model, dims, base, ax=left)
     left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
-    left.legend(loc="lower left", fontsize=10, ncol=4, framealpha=0.95)
+    left.legend(loc="lower left", fontsize=9, ncol=4, framealpha=0.95, columnspacing=1.0)
     left.set_ylim(-1.5, 1.15)
     left.set_title(f"Positions ≥ {train_length}: new points on the same curves")
     ks = np.arange(max_offset + 1)
