@@ -261,7 +261,7 @@ def test_mha_equals_loop_over_heads(d_model, h, d_v):
 
 
 def test_mha_shapes_batch_and_cross_attention_and_float32():
-    p = init_mha_params(6, 3)
+    p = {name: w.astype(np.float32) for name, w in init_mha_params(6, 3).items()}
     xq = np.ones((2, 4, 6), dtype=np.float32)
     xkv = np.ones((2, 7, 6), dtype=np.float32)
     out, w = multi_head_attention(xq, xkv, p, 3, mask=padding_mask([7, 5], 7))
@@ -272,111 +272,225 @@ def test_mha_shapes_batch_and_cross_attention_and_float32():
 
 def test_mha_errors():
     p = init_mha_params(6, 3)
-    with pytest.raises(ValueError, match=r"W_q must have shape \(4, m\).*\(6, 6\)"):
+    with pytest.raises(ValueError, match=r"W_q must have shape .*\(4, width\).*\(6, 6\)"):
         multi_head_attention(np.ones((2, 4)), np.ones((2, 4)), p, 3)
-    with pytest.raises(ValueError, match="not divisible by num_heads=4"):
+    with pytest.raises(ValueError, match="width 6 must be a positive multiple of num_heads=4"):
         multi_head_attention(np.ones((2, 6)), np.ones((2, 6)), p, 4)
     with pytest.raises(ValueError, match="does not broadcast"):
         multi_head_attention(np.ones((2, 6)), np.ones((2, 6)), p, 3, mask=causal_mask(3))
 
 
-# --- the fast kernels behind multi_head_attention ---------------------------------------------
+# --- every result is the caller's own ----------------------------------------------------------
 
 
-def test_threaded_and_single_threaded_paths_agree():
-    from utils import _kernels
+def test_a_later_call_never_changes_an_earlier_result():
+    x = np.random.default_rng(7).normal(size=(2, 5, 8)).astype(np.float32)
+    params = {k: v.astype(np.float32) for k, v in init_mha_params(8, 2, seed=7).items()}
+    out_1, w_1 = multi_head_attention(x, x, params, 2)
+    kept_out, kept_w = out_1.copy(), w_1.copy()
+    for scale in (2.0, -1.0, 0.0):
+        out_2, w_2 = multi_head_attention(scale * x, scale * x, params, 2)
+        assert not np.shares_memory(w_1, w_2) and not np.shares_memory(out_1, out_2)
+    np.testing.assert_array_equal(w_1, kept_w)
+    np.testing.assert_array_equal(out_1, kept_out)
+    s_1 = softmax(x)
+    kept_s = s_1.copy()
+    softmax(3 * x)
+    np.testing.assert_array_equal(s_1, kept_s)
 
-    x = np.random.default_rng(5).normal(size=(2, 300, 16)).astype(np.float32)
-    params = init_mha_params(16, 4, seed=5)
-    mask = padding_mask([300, 123], 300)
-    before = _kernels.get_num_threads()
-    try:
-        _kernels.set_num_threads(1)
-        single = multi_head_attention(x, x, params, 4, mask=mask)
-        _kernels.set_num_threads(2)
-        threaded = multi_head_attention(x, x, params, 4, mask=mask)
-    finally:
-        _kernels.set_num_threads(before)
-    for a, b in zip(single, threaded, strict=True):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(
-        single[0], _mha_loop(x.astype(np.float64), params, 4, mask), atol=2e-5
+
+def test_results_are_new_arrays_not_views_of_the_inputs():
+    x = np.random.default_rng(1).normal(size=(4, 3))
+    out, w = scaled_dot_product_attention(x, x, x)
+    assert not np.shares_memory(out, x) and not np.shares_memory(w, x)
+    assert not np.shares_memory(softmax(x), x)
+
+
+# --- dtypes: float16, float32, float64 against a float64 reference ----------------------------
+
+TOLERANCE = {np.float16: 2e-2, np.float32: 2e-5, np.float64: 1e-12}
+
+
+def _reference_attention(q, k, v, mask=None):
+    """Float64 attention written out independently (no utils): exp(s - max) / sum."""
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    s = q @ k.T / np.sqrt(q.shape[-1])  # (n_q, n_k)
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    m = s.max(axis=-1, keepdims=True)
+    e = np.exp(s - np.where(np.isfinite(m), m, 0.0))
+    total = e.sum(axis=-1, keepdims=True)
+    w = np.where(total > 0, e / np.where(total > 0, total, 1.0), 0.0)
+    return w @ v, w
+
+
+def _rows_with_scores_near(level, n_k, d_k=4, seed=0):
+    """q (2, d_k), k (n_k, d_k), v (n_k, 3) whose scaled scores all lie within 1 of ``level``."""
+    rng = np.random.default_rng(seed)
+    q = np.zeros((2, d_k))
+    q[:, 0] = level * np.sqrt(d_k)  # scores = k[:, 0] * level: k[:, 0] near 1
+    k = rng.normal(size=(n_k, d_k)) * 0.1
+    k[:, 0] = 1.0 + rng.uniform(-1, 1, size=n_k) / max(abs(level), 1.0)
+    v = rng.normal(size=(n_k, 3))
+    return q, k, v
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("level", "n_k"), [(0.0, 6), (-17.6, 6), (12.0, 6), (-60.0, 40), (79.9, 7000)]
+)
+def test_every_float_dtype_agrees_with_a_float64_reference(dtype, level, n_k):
+    q, k, v = (a.astype(dtype) for a in _rows_with_scores_near(level, n_k))
+    out, w = scaled_dot_product_attention(q, k, v)
+    ref_out, ref_w = _reference_attention(q, k, v)  # from the same (rounded) inputs
+    assert out.dtype == dtype and w.dtype == dtype
+    tol = TOLERANCE[dtype]
+    np.testing.assert_allclose(w.astype(np.float64).sum(axis=-1), 1.0, atol=10 * tol)
+    np.testing.assert_allclose(w, ref_w, atol=tol)
+    np.testing.assert_allclose(out, ref_out, atol=10 * tol * np.abs(v).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_multi_head_attention_in_each_dtype_matches_float64(dtype):
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2, 11, 6))
+    params = init_mha_params(6, 2, seed=11)
+    ref_out, ref_w = multi_head_attention(x, x, params, 2, mask=causal_mask(11))
+    cast = {name: w.astype(dtype) for name, w in params.items()}
+    out, w = multi_head_attention(x.astype(dtype), x.astype(dtype), cast, 2, mask=causal_mask(11))
+    assert out.dtype == dtype and w.dtype == dtype
+    tol = TOLERANCE[dtype]
+    np.testing.assert_allclose(w, ref_w, atol=5 * tol)
+    np.testing.assert_allclose(out, ref_out, atol=20 * tol)
+
+
+def test_mixed_dtypes_follow_numpy_promotion():
+    x32 = np.ones((3, 4), dtype=np.float32)
+    assert scaled_dot_product_attention(x32, x32, x32.astype(np.float64))[0].dtype == np.float64
+    assert scaled_dot_product_attention(x32, x32, x32.astype(np.float16))[0].dtype == np.float32
+    params = init_mha_params(4, 2)  # float64
+    assert multi_head_attention(x32, x32, params, 2)[0].dtype == np.float64
+    params32 = {name: w.astype(np.float32) for name, w in params.items()}
+    assert multi_head_attention(x32, x32, params32, 2)[0].dtype == np.float32
+    assert softmax(np.arange(3)).dtype == np.float64  # integers become float64
+    assert scaled_dot_product_attention(np.eye(2, dtype=int), np.eye(2), np.eye(2))[0].dtype == (
+        np.float64
     )
 
 
-def test_kernel_guards():
-    from utils import _kernels
-
-    with pytest.raises(ValueError, match="positive integer"):
-        _kernels.set_num_threads(0)
-    with pytest.raises(ValueError, match="C-contiguous"):
-        _kernels.softmax_last_axis_inplace(np.zeros((4, 4)).T[:, :2])
-    big = np.full((2, 3), 3e38, dtype=np.float32)
+@pytest.mark.parametrize(
+    ("dtype", "value"), [(np.float16, 300.0), (np.float32, 3e19), (np.float64, 1e155)]
+)
+def test_overflow_is_a_clear_error_not_inf_or_nan(dtype, value, recwarn):
+    x = np.full((2, 3), value, dtype=dtype)
+    with pytest.raises(ValueError, match=f"overflowed {np.dtype(dtype).name}"):
+        scaled_dot_product_attention(x, x, x)
+    params = {name: w.astype(dtype) for name, w in init_mha_params(3, 1, seed=0).items()}
     with pytest.raises(ValueError, match="overflowed"):
-        multi_head_attention(big, big, init_mha_params(3, 1, seed=0), 1)
+        multi_head_attention(x, x, params, 1)
+    assert len(recwarn) == 0
 
 
-def test_results_held_by_the_caller_are_never_reused():
-    x = np.random.default_rng(7).normal(size=(2, 5, 8)).astype(np.float32)
-    params = init_mha_params(8, 2, seed=7)
-    out_1, w_1 = multi_head_attention(x, x, params, 2)
-    kept_out, kept_w = out_1.copy(), w_1.copy()
-    out_2, w_2 = multi_head_attention(2 * x, 2 * x, params, 2)
-    assert not np.shares_memory(w_1, w_2) and not np.shares_memory(out_1, out_2)
-    np.testing.assert_array_equal(w_1, kept_w)
-    np.testing.assert_array_equal(out_1, kept_out)
-    only_w = multi_head_attention(x, x, params, 2)[1]  # out dropped, weights kept
-    np.testing.assert_array_equal(multi_head_attention(x, x, params, 2)[1], only_w)
-    assert not np.shares_memory(only_w, multi_head_attention(x, x, params, 2)[1])
+# --- edges a fuzzing review found: each a clear error ----------------------------------------
 
 
-def test_dropped_results_are_recycled():
-    x = np.random.default_rng(8).normal(size=(2, 5, 8)).astype(np.float32)
-    params = init_mha_params(8, 2, seed=8)
-    address = multi_head_attention(x, x, params, 2)[1].__array_interface__["data"][0]
-    again = multi_head_attention(x, x, params, 2)[1]
-    assert again.__array_interface__["data"][0] == address  # the buffer came back
-    np.testing.assert_allclose(again.sum(axis=-1), 1.0, rtol=1e-6)
+def test_softmax_of_a_scalar_and_a_missing_axis():
+    with pytest.raises(ValueError, match="at least one axis"):
+        softmax(np.float64(3.0))
+    with pytest.raises(ValueError, match=r"axis 5 does not exist: the input has 2 axes"):
+        softmax(np.ones((2, 3)), axis=5)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        softmax(np.ones((2, 3)), axis=1.0)
+    np.testing.assert_allclose(softmax(np.zeros((2, 4)), axis=-2), 0.5)
 
 
-def test_result_recycling_can_be_turned_off():
-    from utils import _kernels
-
-    x = np.random.default_rng(8).normal(size=(2, 5, 8)).astype(np.float32)
-    params = init_mha_params(8, 2, seed=8)
-    multi_head_attention(x, x, params, 2)  # fills the cache
-    _kernels.set_result_recycling(False)
-    try:
-        second = multi_head_attention(x, x, params, 2)[1]  # not from the cache
-    finally:
-        _kernels.set_result_recycling(True)
-    cached = multi_head_attention(x, x, params, 2)[1]
-    assert second.__array_interface__["data"][0] != cached.__array_interface__["data"][0]
-    np.testing.assert_array_equal(second, cached)
+def test_nan_messages_show_plain_indices():
+    with pytest.raises(ValueError, match=r"NaN at index \(0, 1\)"):
+        softmax(np.array([[0.0, np.nan]]))
 
 
-def test_max_shift_is_decided_per_batch_element_and_head():
-    from utils import _kernels
-
-    rng = np.random.default_rng(9)
-    x = rng.normal(size=(4, 300, 16)) * np.array([0.1, 40.0, 1.0, 60.0])[:, None, None]
-    params = init_mha_params(16, 4, seed=9)
-    expected = _mha_loop(x, params, 4, None)
-    before = _kernels.get_num_threads()
-    try:
-        for threads in (1, 2, 3):
-            _kernels.set_num_threads(threads)
-            out, w = multi_head_attention(x, x, params, 4)
-            np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
-            np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-12)
-    finally:
-        _kernels.set_num_threads(before)
+def _params(**changes):
+    p = init_mha_params(6, 2, seed=0)
+    p.update(changes)
+    return p
 
 
-@pytest.mark.parametrize("size", [0.1, 1.0, 40.0])  # small scores: no max shift; large: shift
-def test_fast_path_matches_reference_for_small_and_large_scores(size):
-    x = size * np.random.default_rng(6).normal(size=(2, 9, 8))
-    params = init_mha_params(8, 2, seed=6)
-    out, w = multi_head_attention(x, x, params, 2, mask=causal_mask(9))
-    np.testing.assert_allclose(out, _mha_loop(x, params, 2, causal_mask(9)), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-12)
+@pytest.mark.parametrize(
+    ("params", "error", "words"),
+    [
+        ({k: v for k, v in _params().items() if k != "W_o"}, ValueError, r"missing \['W_o'\]"),
+        (_params(W_k=np.ones((6, 8))), ValueError, "W_q and W_k must have the same shape"),
+        (_params(W_q=np.full((6, 6), np.nan)), ValueError, "W_q contains NaN"),
+        (_params(W_v=np.ones((6, 6)) * 1j), TypeError, "W_v must be real"),
+        (_params(W_q=np.ones((6, 0)), W_k=np.ones((6, 0))), ValueError, "positive multiple"),
+        (_params(W_o=np.ones((4, 6))), ValueError, r"W_o must have shape \(h\*d_v"),
+        (_params(b_o=np.ones(5)), ValueError, r"b_o must have shape \(6,\)"),
+        (_params(b_q=np.array([np.nan] * 6)), ValueError, "b_q contains NaN"),
+        ([1, 2], TypeError, "params must be a dict"),
+    ],
+)
+def test_mha_rejects_bad_params_clearly(params, error, words):
+    x = np.ones((3, 6))
+    with pytest.raises(error, match=words):
+        multi_head_attention(x, x, params, 2)
+
+
+def test_d_k_zero_and_bad_scale():
+    with pytest.raises(ValueError, match="d_k"):
+        scaled_dot_product_attention(np.ones((2, 0)), np.ones((3, 0)), np.ones((3, 2)))
+    x = np.ones((2, 2))
+    with pytest.raises(ValueError, match="scale must be finite"):
+        scaled_dot_product_attention(x, x, x, scale=np.inf)
+    with pytest.raises(TypeError, match="scale must be a real number"):
+        scaled_dot_product_attention(x, x, x, scale="0.5")
+
+
+def test_mha_without_biases_and_with_a_wide_output():
+    p = init_mha_params(6, 3, bias=False)
+    x = np.random.default_rng(2).normal(size=(4, 6))
+    out, _ = multi_head_attention(x, x, p, 3)
+    without_b = {k: v for k, v in p.items() if not k.startswith("b_")}  # absent = None
+    np.testing.assert_array_equal(multi_head_attention(x, x, without_b, 3)[0], out)
+
+
+@given(
+    st.sampled_from(["nan", "inf", "-inf", "complex", "string", "bool", "object"]),
+    st.sampled_from(["x", "W_q", "W_k", "W_v", "W_o", "b_v"]),
+)
+def test_any_bad_entry_gives_a_clear_error_naming_it(kind, where):
+    params = init_mha_params(4, 2, seed=1)
+    x = np.random.default_rng(1).normal(size=(3, 4))
+    target = x if where == "x" else params[where]
+    bad = {
+        "nan": np.where(np.ones_like(target, dtype=bool), np.nan, target),
+        "inf": np.full_like(target, np.inf),
+        "-inf": np.full_like(target, -np.inf),
+        "complex": target + 1j,
+        "string": target.astype(str),
+        "bool": target > 0,
+        "object": target.astype(object),
+    }[kind]
+    if where == "x":
+        x = bad
+    else:
+        params[where] = bad
+    with pytest.raises((ValueError, TypeError)) as info:
+        multi_head_attention(x, x, params, 2)
+    message = str(info.value)
+    assert where.replace("x", "x_q") in message
+
+
+@given(
+    st.sampled_from([np.float16, np.float32, np.float64]),
+    st.floats(-80, 80, allow_nan=False),
+    st.integers(1, 3000),
+    st.integers(0, 100),
+)
+def test_any_dtype_score_level_and_row_length_matches_float64(dtype, level, n_k, seed):
+    q, k, v = (a.astype(dtype) for a in _rows_with_scores_near(level, n_k, seed=seed))
+    mask = np.random.default_rng(seed).random((2, n_k)) < 0.8
+    out, w = scaled_dot_product_attention(q, k, v, mask=mask)
+    ref_out, ref_w = _reference_attention(q, k, v, mask=mask)
+    tol = TOLERANCE[dtype]
+    np.testing.assert_allclose(w, ref_w, atol=tol)
+    np.testing.assert_allclose(out, ref_out, atol=10 * tol * np.abs(v).max())

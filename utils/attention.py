@@ -1,9 +1,15 @@
 """Attention maths in numpy, row-vector convention as in the paper (``Q = X @ W_q``).
 
 Taught in notebooks/01_single_head_attention.ipynb (softmax, scaled dot-product
-attention, masks) and notebooks/02_multi_head_attention.ipynb (heads, W^O).
+attention, masks) and notebooks/02_multi_head_attention.ipynb (heads, W^O). Every
+function here is the notebook's own steps, in the notebook's order, in plain numpy.
 
 Mask convention everywhere in this module: a boolean array, **True = may attend**.
+
+Dtypes: float16, float32 and float64 inputs are computed in their own dtype; integers
+become float64. Mixed inputs follow numpy's promotion rule (``np.result_type``): float32
+activations with float64 weights compute in float64. A result that does not fit the
+dtype (an overflow to inf) raises ValueError instead of returning inf or NaN.
 """
 
 from __future__ import annotations
@@ -11,14 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from utils._checks import as_float_array, require_ndim, require_positive_int
-from utils._kernels import (
-    attend_heads_into,
-    get_num_threads,
-    linear_into,
-    result_array,
-    scratch,
-    softmax_last_axis_inplace,
-)
 
 __all__ = [
     "softmax",
@@ -35,17 +33,57 @@ __all__ = [
 def softmax(x, axis: int = -1) -> np.ndarray:
     """Numerically stable softmax of ``x`` along ``axis``; same shape and float dtype as ``x``.
 
-    The row maximum is subtracted first, so logits of 1e4 do not overflow. ``-inf``
-    entries get weight exactly 0, and a row that is entirely ``-inf`` (every key
-    blocked) gives all zeros rather than NaN. ``+inf`` and NaN raise ValueError.
+    Notebook 01's three steps: subtract the maximum (so logits of 1e4 do not overflow),
+    exponentiate, divide by the sum. ``-inf`` entries get weight exactly 0, and a row that
+    is entirely ``-inf`` (every key blocked) gives all zeros rather than NaN. ``+inf`` and
+    NaN raise ValueError.
     """
     x = as_float_array(x, "softmax input")
-    if np.isposinf(x).any():
-        raise ValueError("softmax input contains +inf; use finite logits or -inf to block")
-    out = np.ascontiguousarray(np.moveaxis(x, axis, -1)).copy()  # (..., n), softmax axis last
-    if out.size:
-        softmax_last_axis_inplace(out)  # max-shift, exp, normalise (utils/_kernels.py)
-    return np.moveaxis(out, -1, axis)
+    axis = _check_axis(axis, x.ndim)
+    x_max = x.max(axis=axis, keepdims=True)  # the largest logit of each row
+    if np.isposinf(x_max).any():
+        raise ValueError("softmax input contains +inf; use finite logits, or -inf to block")
+    x_max = np.where(np.isneginf(x_max), 0, x_max)  # an all -inf row: shift by 0 instead
+    e = np.exp(x - x_max)  # every entry in [0, 1]: exp cannot overflow
+    total = e.sum(axis=axis, keepdims=True)  # >= 1, or 0 for an all -inf row
+    if not np.isfinite(total).all():
+        raise ValueError(
+            f"a softmax row sum overflowed {x.dtype} ({x.shape[axis]} entries); use float32"
+        )
+    total = np.where(total > 0, total, 1)  # an all -inf row: 0 / 1 = 0, never 0 / 0
+    return e / total
+
+
+def _check_axis(axis, ndim: int) -> int:
+    """``axis`` as a non-negative axis index of an ``ndim``-axis array, or a clear error."""
+    if ndim == 0:
+        raise ValueError("softmax needs an array with at least one axis, got a scalar (0-d)")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"axis {axis} does not exist: the input has {ndim} axes (valid: {-ndim} .. {ndim - 1})"
+        )
+    return int(axis) % ndim
+
+
+def _check_scale(scale) -> float:
+    """``scale`` as a finite Python float, or a TypeError/ValueError saying what came."""
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
+        raise TypeError(f"scale must be a real number, got {scale!r}")
+    if not np.isfinite(scale):
+        raise ValueError(f"scale must be finite, got {scale!r}")
+    return float(scale)
+
+
+def _require_finite(x: np.ndarray, what: str) -> None:
+    """Raise ValueError when ``x`` overflowed to inf or NaN in its dtype."""
+    if not np.isfinite(x).all():
+        largest = np.finfo(x.dtype).max
+        raise ValueError(
+            f"{what} overflowed {x.dtype} (its largest value is {largest:.4g}): inputs or "
+            f"weights are too large for this dtype; scale them down or use float64"
+        )
 
 
 def _check_mask(mask, scores_shape: tuple[int, ...]) -> np.ndarray:
@@ -68,8 +106,8 @@ def _check_mask(mask, scores_shape: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
-def _check_qkv(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> None:
-    """Raise ValueError naming the shapes when q, k, v do not fit together."""
+def _check_qkv(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> tuple[int, ...]:
+    """The broadcast shape of the scores ``(..., n_q, n_k)``, or a ValueError naming shapes."""
     require_ndim(q, 2, "q", "(..., n_q, d_k)")
     require_ndim(k, 2, "k", "(..., n_k, d_k)")
     require_ndim(v, 2, "v", "(..., n_k, d_v)")
@@ -77,17 +115,20 @@ def _check_qkv(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> None:
         raise ValueError(
             f"q and k must share their last axis d_k: q has shape {q.shape}, k has shape {k.shape}"
         )
+    if q.shape[-1] == 0:
+        raise ValueError(f"d_k (the last axis of q and k) must be at least 1, got {q.shape}")
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(
             f"k and v must have the same number of tokens n_k (axis -2): "
             f"k has shape {k.shape}, v has shape {v.shape}"
         )
     try:
-        np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     except ValueError:
         raise ValueError(
             f"leading (batch/head) axes of q {q.shape}, k {k.shape}, v {v.shape} do not broadcast"
         ) from None
+    return (*lead, q.shape[-2], k.shape[-2])
 
 
 def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
@@ -99,18 +140,23 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
     zeros when every key of that query is blocked; then its output row is zero too).
     ``scale`` defaults to ``1 / sqrt(d_k)``. Notebook 01 derives every step.
     """
-    q = as_float_array(q, "q")
-    k = as_float_array(k, "k")
-    v = as_float_array(v, "v")
-    _check_qkv(q, k, v)
-    if scale is None:
-        scale = 1.0 / np.sqrt(q.shape[-1])
-    scores = (q @ np.swapaxes(k, -1, -2)) * q.dtype.type(scale)  # (..., n_q, n_k)
+    q, k, v = (
+        as_float_array(a, name, allow_inf=False) for a, name in ((q, "q"), (k, "k"), (v, "v"))
+    )
+    scores_shape = _check_qkv(q, k, v)
     if mask is not None:
-        mask = _check_mask(mask, scores.shape)
-        scores = np.where(mask, scores, scores.dtype.type(-np.inf))  # blocked -> -inf
+        mask = _check_mask(mask, scores_shape)
+    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
+    scale = _check_scale(scale)  # a Python float: float32 scores stay float32
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+        scores = q @ np.swapaxes(k, -1, -2) * scale  # (..., n_q, n_k)
+    _require_finite(scores, "the scores q @ k^T")
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)  # blocked -> -inf -> weight 0
     weights = softmax(scores, axis=-1)  # (..., n_q, n_k), over keys
-    out = weights @ v  # (..., n_q, d_v)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = weights @ v  # (..., n_q, d_v)
+    _require_finite(out, "the output weights @ v")
     return out, weights
 
 
@@ -198,42 +244,63 @@ def init_mha_params(d_model, num_heads, d_k=None, d_v=None, bias=True, seed=0) -
     return params
 
 
-def _weight(params: dict, name: str, rows: int, dtype) -> np.ndarray:
-    """``params[name]`` as a 2-D array of ``dtype`` with ``rows`` rows, or a ValueError."""
-    W = np.asarray(params[name])
-    if W.ndim != 2 or W.shape[0] != rows:
+def _check_params(params, d_model: int, num_heads: int) -> dict:
+    """The weights and biases of ``params`` as float arrays with checked shapes.
+
+    Expects ``W_q``, ``W_k`` ``(d_model, h*d_k)``, ``W_v`` ``(d_model, h*d_v)``, ``W_o``
+    ``(h*d_v, d_model_out)`` and optional biases ``b_*`` of the matching widths (None or
+    absent = no bias). Raises ValueError or TypeError saying what was expected.
+    """
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict as from init_mha_params, got {type(params)}")
+    missing = [name for name in ("W_q", "W_k", "W_v", "W_o") if name not in params]
+    if missing:
         raise ValueError(
-            f"{name} must have shape ({rows}, m) to multiply inputs of width {rows}, "
-            f"got shape {W.shape}"
+            f"params is missing {missing}: it needs W_q, W_k, W_v and W_o "
+            f"(and optional biases b_q, b_k, b_v, b_o), as from init_mha_params"
         )
-    return W.astype(dtype, copy=False)
+    p = {
+        name: as_float_array(params[name], name, allow_inf=False)
+        for name in ("W_q", "W_k", "W_v", "W_o")
+    }
+    for name in ("W_q", "W_k", "W_v"):
+        if p[name].ndim != 2 or p[name].shape[0] != d_model:
+            raise ValueError(
+                f"{name} must have shape (d_model, width) = ({d_model}, width) to multiply "
+                f"inputs of width d_model={d_model}, got shape {p[name].shape}"
+            )
+    if p["W_k"].shape != p["W_q"].shape:
+        raise ValueError(
+            f"W_q and W_k must have the same shape (queries and keys share d_k), got "
+            f"W_q {p['W_q'].shape} and W_k {p['W_k'].shape}"
+        )
+    for name in ("W_q", "W_v"):
+        width = p[name].shape[1]
+        if width < num_heads or width % num_heads:
+            raise ValueError(
+                f"{name}'s width {width} must be a positive multiple of num_heads={num_heads} "
+                f"(each head gets width // num_heads columns)"
+            )
+    width_v = p["W_v"].shape[1]
+    if p["W_o"].ndim != 2 or p["W_o"].shape[0] != width_v:
+        raise ValueError(
+            f"W_o must have shape (h*d_v, d_out) = ({width_v}, d_out) to multiply the "
+            f"concatenated heads, got shape {p['W_o'].shape}"
+        )
+    for name, W in (("b_q", "W_q"), ("b_k", "W_k"), ("b_v", "W_v"), ("b_o", "W_o")):
+        b = params.get(name)
+        p[name] = None if b is None else as_float_array(b, name, allow_inf=False)
+        if p[name] is not None and p[name].shape != (p[W].shape[1],):
+            raise ValueError(f"{name} must have shape ({p[W].shape[1]},), got {p[name].shape}")
+    return p
 
 
-def _bias(params: dict, name: str, width: int, dtype):
-    """``params[name]`` as a ``(width,)`` array of ``dtype``, None if absent, or a ValueError."""
-    b = params.get(name)
-    if b is None:
-        return None
-    b = np.asarray(b)
-    if b.shape != (width,):
-        raise ValueError(f"{name} must have shape ({width},), got shape {b.shape}")
-    return b.astype(dtype, copy=False)
-
-
-def _projection(params: dict, names: tuple[str, ...], d_model: int, dtype, scale=None):
-    """Weights of several projections side by side ``(d_model, sum of widths)`` and their
-    bias (or None): one matrix product then computes them all (a fused projection).
-    ``scale`` multiplies the first projection (W_q, b_q) when given."""
-    Ws = [_weight(params, "W_" + n, d_model, dtype) for n in names]
-    bs = [_bias(params, "b_" + n, W.shape[1], dtype) for n, W in zip(names, Ws, strict=True)]
-    if scale is not None:
-        Ws[0] = Ws[0] * dtype.type(scale)
-        bs[0] = None if bs[0] is None else bs[0] * dtype.type(scale)
-    W = Ws[0] if len(Ws) == 1 else np.concatenate(Ws, axis=1)
-    if all(b is None for b in bs):
-        return W, None
-    bs = [np.zeros(W_.shape[1], dtype) if b is None else b for b, W_ in zip(bs, Ws, strict=True)]
-    return W, np.concatenate(bs)
+def _linear(x: np.ndarray, W: np.ndarray, b) -> np.ndarray:
+    """``x @ W + b`` (``b`` None: no bias): ``(..., n, d_in) -> (..., n, d_out)``."""
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+        y = x @ W if b is None else x @ W + b
+    _require_finite(y, "a projection x @ W + b")
+    return y
 
 
 def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
@@ -242,91 +309,39 @@ def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
     x_q ``(..., n_q, d_model)``, x_kv ``(..., n_k, d_model)``; ``params`` as from
     :func:`init_mha_params`; mask boolean (True = may attend) broadcastable to
     ``(..., n_q, n_k)``, the same for every head. Returns ``(out, weights)``: out
-    ``(..., n_q, d_model)``, weights ``(..., num_heads, n_q, n_k)`` per head (not averaged).
-    Each head is scaled by ``1/sqrt(d_k)`` with its own d_k, never sqrt(d_model).
-    Self-attention is ``multi_head_attention(x, x, params, h)``. Taught in notebook 02.
+    ``(..., n_q, d_out)`` (``d_out`` = W_o's width, d_model for the paper's W^O), weights
+    ``(..., num_heads, n_q, n_k)`` per head (not averaged). Each head is scaled by
+    ``1/sqrt(d_k)`` with its own d_k, never sqrt(d_model). Self-attention is
+    ``multi_head_attention(x, x, params, h)``. Taught in notebook 02, step for step.
 
-    Speed (``make bench`` compares it with torch): the maths is exactly notebook 02's four
-    steps, computed without waste, because a plain version was 2-3x slower than
-    ``torch.nn.MultiheadAttention``. Everything stays in the dtype of ``x_q`` (float32 in,
-    float32 out: weights are cast down, activations never up-cast). Self-attention
-    projects Q, K and V with one fused matrix product, and 1/sqrt(d_k) is folded into W_q
-    and b_q. Heads are never copied apart or back together: each (batch, head) pair reads
-    its columns of Q, K, V as strided views and writes its output columns straight into
-    the concatenation, with its score matrix masked, softmaxed in place and multiplied by
-    V while it is still in cache. Work is split across threads (both cores) with BLAS
-    single-threaded meanwhile (``utils/_kernels.py``; ``_kernels.set_num_threads(1)``
-    turns the threads off). The returned arrays reuse the previous call's memory when the
-    caller no longer refers to it (``_kernels.result_array``): the first write to freshly
-    allocated memory cost as much as the softmax.
+    ``params`` do not record how many heads they were made for: ``num_heads`` decides how
+    their columns are split, so weights made for h = 4 used with ``num_heads=8`` (when the
+    widths divide) compute a valid but different attention, with half-width heads.
     """
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below instead
-        out, weights = _multi_head_attention(x_q, x_kv, params, num_heads, mask)
-    if not np.isfinite(out).all():
-        raise ValueError(
-            "multi-head attention overflowed (inf or NaN): inputs or weights too large"
-        )
-    return out, weights
-
-
-def _multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask):
-    """The body of :func:`multi_head_attention` (inputs not yet validated)."""
-    x_q = as_float_array(x_q, "x_q")
-    self_attention = x_kv is x_q
-    x_kv = x_q if self_attention else as_float_array(x_kv, "x_kv").astype(x_q.dtype, copy=False)
+    x_q = as_float_array(x_q, "x_q", allow_inf=False)  # (..., n_q, d_model)
+    x_kv = as_float_array(x_kv, "x_kv", allow_inf=False)  # (..., n_k, d_model)
     require_ndim(x_q, 2, "x_q", "(..., n_q, d_model)")
     require_ndim(x_kv, 2, "x_kv", "(..., n_k, d_model)")
-    (n_q, d_model), n_k, dtype = x_q.shape[-2:], x_kv.shape[-2], x_q.dtype
-    if x_kv.shape[-1] != d_model:
+    if x_kv.shape[-1] != x_q.shape[-1]:
         raise ValueError(f"x_q {x_q.shape} and x_kv {x_kv.shape} must share d_model (last axis)")
     try:
         lead = np.broadcast_shapes(x_q.shape[:-2], x_kv.shape[:-2])
     except ValueError:
         raise ValueError(f"batch axes of x_q {x_q.shape} and x_kv {x_kv.shape} differ") from None
     h = require_positive_int(num_heads, "num_heads")
-    width_qk = _weight(params, "W_q", d_model, dtype).shape[1]
-    width_v = _weight(params, "W_v", d_model, dtype).shape[1]
-    for name, width in (("W_q", width_qk), ("W_v", width_v)):
-        if width % h:
-            raise ValueError(f"{name}'s width {width} is not divisible by num_heads={h}")
+    p = _check_params(params, x_q.shape[-1], h)
     if mask is not None:
-        mask = _check_mask(mask, (*lead, n_q, n_k))
-    batch = int(np.prod(lead))  # every leading axis flattened into one: B
-    threads = get_num_threads() if batch * h * n_q * n_k >= 1 << 18 else 1
-    scale = 1.0 / np.sqrt(width_qk // h)  # per-head d_k
+        mask = _check_mask(mask, (*lead, x_q.shape[-2], x_kv.shape[-2]))
+        mask = np.expand_dims(mask, -3)  # (..., 1, n_q, n_k): the same mask for every head
 
-    def rows(x, n):  # (..., n, d_model) -> (B*n, d_model)
-        return np.broadcast_to(x, (*lead, n, d_model)).reshape(batch * n, d_model)
-
-    # 1) project, Q pre-scaled: (B*n, d_model) @ (d_model, h*d_k | h*d_k | h*d_v)
-    names = ("q", "k", "v") if self_attention else ("q",)
-    W, b = _projection(params, names, d_model, dtype, scale=scale)
-    projected = linear_into(
-        rows(x_q, n_q), W, b, scratch("q", (batch * n_q, W.shape[1]), dtype), threads
-    )
-    q = projected[:, :width_qk].reshape(batch, n_q, width_qk)  # (B, n_q, h*d_k)
-    if self_attention:
-        kv = projected[:, width_qk:].reshape(batch, n_k, width_qk + width_v)
-    else:
-        W, b = _projection(params, ("k", "v"), d_model, dtype)
-        kv = linear_into(
-            rows(x_kv, n_k), W, b, scratch("kv", (batch * n_k, W.shape[1]), dtype), threads
-        )
-        kv = kv.reshape(batch, n_k, width_qk + width_v)  # (B, n_k, h*d_k + h*d_v)
-    # 2) + 3) split into heads and attend: each head reads its own columns
-    if mask is not None:
-        mask = np.broadcast_to(mask, (*lead, n_q, n_k)).reshape(batch, n_q, n_k)
-    weights = result_array("weights", (batch, h, n_q, n_k), dtype)  # per head
-    concat = scratch("concat", (batch, n_q, width_v), dtype)  # (B, n_q, h*d_v), head 0 first
-    attend_heads_into(q, kv[..., :width_qk], kv[..., width_qk:], mask, weights, concat, threads)
-    # 4) mix the heads with W^O: (B*n_q, h*d_v) @ (h*d_v, d_model)
-    W_o = _weight(params, "W_o", width_v, dtype)
-    b_o = _bias(params, "b_o", W_o.shape[1], dtype)
-    out = linear_into(
-        concat.reshape(batch * n_q, width_v),
-        W_o,
-        b_o,
-        result_array("out", (batch * n_q, W_o.shape[1]), dtype),
-        threads,
-    )
-    return out.reshape(*lead, n_q, W_o.shape[1]), weights.reshape(*lead, h, n_q, n_k)
+    # 1) project: one matrix product per role
+    q = _linear(x_q, p["W_q"], p["b_q"])  # (..., n_q, h*d_k)
+    k = _linear(x_kv, p["W_k"], p["b_k"])  # (..., n_k, h*d_k)
+    v = _linear(x_kv, p["W_v"], p["b_v"])  # (..., n_k, h*d_v)
+    # 2) split into heads: head i takes columns i*d_k:(i+1)*d_k of every token
+    q, k, v = split_heads(q, h), split_heads(k, h), split_heads(v, h)  # (..., h, n, d_k|d_v)
+    # 3) attend, every head at once, each scaled by 1/sqrt(its own d_k)
+    heads, weights = scaled_dot_product_attention(q, k, v, mask=mask)  # (..., h, n_q, d_v)
+    # 4) concatenate the heads (head 0's columns first) and mix them with W^O
+    out = _linear(combine_heads(heads), p["W_o"], p["b_o"])  # (..., n_q, d_out)
+    return out, weights  # weights: (..., h, n_q, n_k)
