@@ -66,16 +66,6 @@ def require_real_scalar(value, name: str) -> float:
     return as_float
 
 
-def require_finite_array(x, name: str) -> np.ndarray:
-    """:func:`as_float_array` that also refuses +-inf, naming the first one's index."""
-    arr = as_float_array(x, name)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        index = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} must be finite, got {arr[index]} at index {index}")
-    return arr
-
-
 def require_nonnegative_int(value, name: str) -> int:
     """Return ``value`` as an int >= 0 (a size that may be 0, like an empty axis).
 

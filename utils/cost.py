@@ -13,8 +13,19 @@ import math
 
 import numpy as np
 
-from utils._checks import require_positive_int
-from utils.attention import combine_heads, softmax, split_heads
+from utils._checks import (
+    as_float_array,
+    require_ndim,
+    require_nonnegative_int,
+    require_positive_int,
+)
+from utils.attention import (
+    _check_params,
+    _linear,
+    combine_heads,
+    scaled_dot_product_attention,
+    split_heads,
+)
 
 __all__ = [
     "STAGES",
@@ -31,7 +42,7 @@ STAGES = ("projections Q,K,V", "scores Q K^T", "weights @ V", "output W^O")
 
 
 def _widths(d_model: int, num_heads: int, d_k, d_v) -> tuple[int, int, int, int]:
-    """Check the sizes; default ``d_k = d_v = d_model / h`` (the paper)."""
+    """Check the sizes (positive integers); default ``d_k = d_v = d_model / h`` (the paper)."""
     d_model = require_positive_int(d_model, "d_model")
     h = require_positive_int(num_heads, "num_heads")
     if (d_k is None or d_v is None) and d_model % h:
@@ -47,8 +58,11 @@ def count_parameters(d_model, num_heads, d_k=None, d_v=None, bias=True) -> dict:
     ``W_q, W_k (d_model, h*d_k)``, ``W_v (d_model, h*d_v)``, ``W_o (h*d_v, d_model)``, plus
     the biases ``b_q, b_k (h*d_k,)``, ``b_v (h*d_v,)``, ``b_o (d_model,)`` when ``bias``.
     With the paper's ``d_k = d_v = d_model / h`` the total is ``4 d^2 + 4 d`` for every h.
+    Sizes are positive integers; ``bias`` is True or False.
     """
     d, h, d_k, d_v = _widths(d_model, num_heads, d_k, d_v)
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
     counts = {"W_q": d * h * d_k, "W_k": d * h * d_k, "W_v": d * h * d_v, "W_o": h * d_v * d}
     counts["biases"] = (2 * h * d_k + h * d_v + d) if bias else 0
     counts["total"] = sum(counts.values())
@@ -81,6 +95,7 @@ def mha_cost(n, d_model, num_heads, d_k=None, d_v=None, bias=True) -> dict:
     scaling and softmax touch each of these entries once, so that element-wise work grows
     with h too (it is left out of the MAC counts).
     """
+    n = require_positive_int(n, "n")  # a Python int: n * n cannot overflow
     d, h, d_k, d_v = _widths(d_model, num_heads, d_k, d_v)
     return {
         "h": h,
@@ -94,28 +109,50 @@ def mha_cost(n, d_model, num_heads, d_k=None, d_v=None, bias=True) -> dict:
 
 
 def cost_table(n, d_model, heads, bias=True) -> list[dict]:
-    """``mha_cost`` for each h in ``heads`` with ``d_k = d_v = d_model / h``."""
+    """``mha_cost`` for each h in the list ``heads``, with ``d_k = d_v = d_model / h``."""
+    if isinstance(heads, str) or not np.iterable(heads):
+        raise TypeError(f"heads must be a list of head counts such as [1, 8], got {heads!r}")
     return [mha_cost(n, d_model, h, bias=bias) for h in heads]
 
 
 def format_cost_table(rows: list[dict]) -> str:
     """The rows of :func:`cost_table` as an aligned plain-text table (numbers with commas)."""
     columns = ["h", "d_k", "parameters", *STAGES, "total", "weight_matrices", "weight_entries"]
+    missing = [c for c in columns if any(c not in row for row in rows)]
+    if missing:
+        raise ValueError(f"rows must be dicts as from cost_table(); some lack {missing}")
     cells = [[f"{row[c]:,}" for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(lines)
 
 
+def _check_shape(shape, name: str) -> tuple[int, ...]:
+    """``shape`` as a tuple of at least two sizes ``(..., rows, columns)``, each an int >= 0."""
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"{name} must be a shape tuple such as (m, k), got {shape!r}")
+    if len(shape) < 2:
+        raise ValueError(f"{name} must have at least 2 sizes (..., rows, columns), got {shape!r}")
+    return tuple(require_nonnegative_int(size, f"{name}[{i}]") for i, size in enumerate(shape))
+
+
 def matmul_macs(a_shape, b_shape) -> int:
-    """MACs of ``a @ b`` for ``a (..., m, k)`` and ``b (..., k, p)``: batch * m * k * p."""
+    """MACs of ``a @ b`` for ``a (..., m, k)`` and ``b (..., k, p)``: batch * m * k * p.
+
+    Shapes are tuples of integers >= 0 (an empty axis costs 0 MACs) with at least two sizes;
+    the leading (batch) sizes broadcast as in numpy. The count is an exact Python int.
+    """
+    a_shape, b_shape = _check_shape(a_shape, "a_shape"), _check_shape(b_shape, "b_shape")
     *a_lead, m, k = a_shape
     *b_lead, k2, p = b_shape
     if k != k2:
-        raise ValueError(f"inner sizes differ: {tuple(a_shape)} @ {tuple(b_shape)}")
-    batch = math.prod(np.broadcast_shapes(tuple(a_lead), tuple(b_lead)))
-    return batch * m * k * p
+        raise ValueError(f"inner sizes differ: {a_shape} @ {b_shape}")
+    try:
+        lead = np.broadcast_shapes(tuple(a_lead), tuple(b_lead))
+    except ValueError:
+        raise ValueError(f"batch sizes do not broadcast: {a_shape} @ {b_shape}") from None
+    return math.prod(lead) * m * k * p
 
 
 def measured_macs(x, params: dict, num_heads: int) -> tuple[dict, np.ndarray]:
@@ -123,25 +160,25 @@ def measured_macs(x, params: dict, num_heads: int) -> tuple[dict, np.ndarray]:
     shapes of every matrix product; return ``(macs per stage, output (n, d_model))``.
 
     Cross-check for :func:`attention_macs`: the output equals
-    ``utils.multi_head_attention(x, x, params, num_heads)``.
+    ``utils.multi_head_attention(x, x, params, num_heads)``. ``x`` and the weights must be
+    finite; ``params`` as from :func:`utils.attention.init_mha_params`.
     """
-    x = np.asarray(x, dtype=float)
+    x = as_float_array(x, "x", allow_inf=False)  # (n, d_model)
+    require_ndim(x, 2, "x", "(n, d_model)")
     h = require_positive_int(num_heads, "num_heads")
+    params = _check_params(params, x.shape[-1], h)  # the same checks as multi_head_attention
     macs = dict.fromkeys(STAGES, 0)
     projected = {}
     for name in ("q", "k", "v"):
         W = params[f"W_{name}"]
         macs[STAGES[0]] += matmul_macs(x.shape, W.shape)
-        b = params.get(f"b_{name}")
-        projected[name] = split_heads(x @ W + (0 if b is None else b), h)  # (h, n, d_k)
+        projected[name] = split_heads(_linear(x, W, params[f"b_{name}"]), h)  # (h, n, d_k)
     q, k, v = projected["q"], projected["k"], projected["v"]
-    k_t = np.swapaxes(k, -1, -2)  # (h, d_k, n)
-    macs[STAGES[1]] = matmul_macs(q.shape, k_t.shape)
-    weights = softmax(q @ k_t / np.sqrt(q.shape[-1]))  # (h, n, n)
-    macs[STAGES[2]] = matmul_macs(weights.shape, v.shape)
-    concat = combine_heads(weights @ v)  # (n, h*d_v)
+    macs[STAGES[1]] = matmul_macs(q.shape, np.swapaxes(k, -1, -2).shape)  # q @ k^T
+    heads, weights = scaled_dot_product_attention(q, k, v)  # (h, n, d_v), (h, n, n)
+    macs[STAGES[2]] = matmul_macs(weights.shape, v.shape)  # weights @ v
+    concat = combine_heads(heads)  # (n, h*d_v)
     macs[STAGES[3]] = matmul_macs(concat.shape, params["W_o"].shape)
-    b_o = params.get("b_o")
-    out = concat @ params["W_o"] + (0 if b_o is None else b_o)  # (n, d_model)
+    out = _linear(concat, params["W_o"], params["b_o"])  # (n, d_model)
     macs["total"] = sum(macs.values())
     return macs, out

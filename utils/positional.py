@@ -16,23 +16,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils._checks import require_positive_int
+from utils._checks import require_positive_int, require_real_scalar
 
 __all__ = ["VARIANTS", "pair_frequencies", "sinusoidal_encoding"]
 
 VARIANTS = ("interleaved", "concatenated", "tensor2tensor")
 
 
-def _check_sizes(d_model, base) -> int:
-    """Validate ``d_model`` (positive, even) and ``base`` (> 1); return d_model as int."""
+# Far beyond any real use; keeps the longest wavelength, 2*pi*base positions, a finite float.
+MAX_BASE = 1e300
+
+
+def _check_d_model(d_model) -> int:
+    """Return ``d_model`` as an int; ValueError unless it is a positive even integer."""
     d_model = require_positive_int(d_model, "d_model")
     if d_model % 2:
         raise ValueError(
             f"d_model must be even (one sine and one cosine per frequency), got {d_model}"
         )
-    if not np.isfinite(base) or base <= 1:
-        raise ValueError(f"base must be a finite number > 1, got {base!r}")
     return d_model
+
+
+def _check_base(base) -> float:
+    """Return ``base`` as a float: a real number in (1, MAX_BASE] (TypeError / ValueError)."""
+    base = require_real_scalar(base, "base")
+    if not 1 < base <= MAX_BASE:
+        raise ValueError(f"base must be a number > 1 (and at most {MAX_BASE:g}), got {base!r}")
+    return base
+
+
+def _check_variant(variant) -> str:
+    """Return ``variant`` if it names one of ``VARIANTS`` (TypeError / ValueError otherwise)."""
+    if not isinstance(variant, str):
+        raise TypeError(f"variant must be a string, one of {VARIANTS}, got {variant!r}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    return variant
 
 
 def pair_frequencies(d_model: int, base: float = 10000.0, variant: str = "interleaved"):
@@ -40,14 +59,15 @@ def pair_frequencies(d_model: int, base: float = 10000.0, variant: str = "interl
 
     Paper layouts: ``base ** (-2i / d_model)``; tensor2tensor: ``base ** (-i / max(d/2 - 1, 1))``
     (the max mirrors tensor2tensor's guard for d_model = 2). Wavelength = 2*pi / frequency.
+    ``d_model`` must be a positive even integer, ``base`` a real number in (1, 1e300];
+    anything else raises a ValueError (TypeError for a non-number) naming the argument.
     """
-    d_model = _check_sizes(d_model, base)
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    d_model, base = _check_d_model(d_model), _check_base(base)
+    variant = _check_variant(variant)
     i = np.arange(d_model // 2)  # (d/2,)
     if variant == "tensor2tensor":
-        return float(base) ** (-i / max(d_model // 2 - 1, 1))
-    return float(base) ** (-2 * i / d_model)
+        return base ** (-i / max(d_model // 2 - 1, 1))
+    return base ** (-2 * i / d_model)
 
 
 def sinusoidal_encoding(
@@ -56,6 +76,8 @@ def sinusoidal_encoding(
     """``(num_positions, d_model)`` float64 encoding for positions 0 .. num_positions - 1.
 
     Every value lies in [-1, 1]. See the module docstring for the three ``variant`` layouts.
+    ``num_positions`` is a positive integer; ``d_model``, ``base`` and ``variant`` are checked
+    as in :func:`pair_frequencies`.
     """
     num_positions = require_positive_int(num_positions, "num_positions")
     freqs = pair_frequencies(d_model, base, variant)  # (d/2,)
