@@ -1,6 +1,8 @@
 # Two commands for a new user: `make lab` and `make test`. Both create .venv on first use.
+# Tested on Python 3.11 (the default here) and 3.13; any 3.11+ should work.
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
+MIN_PYTHON := 3.11
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -13,10 +15,11 @@ help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) scripts/check_python.py $(MIN_PYTHON) || exit 1
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) scripts/link_utils.py  # puts this folder on the venv's path: `import utils` anywhere
 	touch $(STAMP)
 
 venv: $(STAMP) ## Create .venv and install everything (the other targets do this for you)

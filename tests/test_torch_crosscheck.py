@@ -2,7 +2,8 @@
 
 Weight mapping (notebook 02, the table of library weight layouts): torch's in_proj_weight
 is [W_q; W_k; W_v] stacked as (3E, E) and applied as x @ W.T, so it holds our matrices
-transposed; out_proj.weight is W_o.T. torch's nn.MultiheadAttention mask uses True = *blocked*: we pass ``~mask``.
+transposed; out_proj.weight is W_o.T. torch's nn.MultiheadAttention mask uses
+True = *blocked*: we pass ``~mask``.
 """
 
 import numpy as np
