@@ -439,7 +439,7 @@ def test_d_k_zero_and_bad_scale():
     with pytest.raises(ValueError, match="d_k"):
         scaled_dot_product_attention(np.ones((2, 0)), np.ones((3, 0)), np.ones((3, 2)))
     x = np.ones((2, 2))
-    with pytest.raises(ValueError, match="scale must be finite"):
+    with pytest.raises(ValueError, match="scale must be a finite real number"):
         scaled_dot_product_attention(x, x, x, scale=np.inf)
     with pytest.raises(TypeError, match="scale must be a real number"):
         scaled_dot_product_attention(x, x, x, scale="0.5")

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils._checks import as_float_array, require_ndim, require_positive_int
+from utils._checks import (
+    as_float_array,
+    require_ndim,
+    require_positive_int,
+    require_real_scalar,
+)
 
 __all__ = [
     "softmax",
@@ -65,15 +70,6 @@ def _check_axis(axis, ndim: int) -> int:
             f"axis {axis} does not exist: the input has {ndim} axes (valid: {-ndim} .. {ndim - 1})"
         )
     return int(axis) % ndim
-
-
-def _check_scale(scale) -> float:
-    """``scale`` as a finite Python float, or a TypeError/ValueError saying what came."""
-    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
-        raise TypeError(f"scale must be a real number, got {scale!r}")
-    if not np.isfinite(scale):
-        raise ValueError(f"scale must be finite, got {scale!r}")
-    return float(scale)
 
 
 def _require_finite(x: np.ndarray, what: str) -> None:
@@ -147,7 +143,7 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
     if mask is not None:
         mask = _check_mask(mask, scores_shape)
     scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
-    scale = _check_scale(scale)  # a Python float: float32 scores stay float32
+    scale = require_real_scalar(scale, "scale")  # a Python float: float32 stays float32
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
         scores = q @ np.swapaxes(k, -1, -2) * scale  # (..., n_q, n_k)
     _require_finite(scores, "the scores q @ k^T")
