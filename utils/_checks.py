@@ -37,7 +37,12 @@ def require_ndim(arr: np.ndarray, min_ndim: int, name: str, layout: str) -> None
 
 
 def require_positive_int(value, name: str) -> int:
-    """Return ``value`` as an int, or raise ValueError if it is not a positive integer."""
+    """Return ``value`` as an int; TypeError for a non-number (a string, None, an array),
+    ValueError for a number that is not a positive integer (0, -1, 2.5, a bool)."""
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"{name} must be a positive integer, got {value!r} ({type(value).__name__})"
+        )
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
