@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils._checks import require_positive_int, require_real_scalar
+from utils._checks import (
+    as_float_array,
+    require_ndim,
+    require_positive_int,
+    require_real_scalar,
+)
 
 __all__ = ["VARIANTS", "pair_frequencies", "sinusoidal_encoding"]
 
@@ -88,3 +93,96 @@ def sinusoidal_encoding(
         pe[:, 1::2] = np.cos(angles)  # odd columns: cosine of pair i
         return pe
     return np.concatenate([np.sin(angles), np.cos(angles)], axis=1)  # (n, d): [sin | cos]
+
+
+# --- Positions current models use: rotations (RoPE) and biases (ALiBi), notebook 06 -------------
+
+__all__ += ["ROPE_LAYOUTS", "rope", "alibi_slopes", "alibi_bias"]
+
+ROPE_LAYOUTS = ("interleaved", "half")
+
+
+def _rope_positions(positions, n: int, lead: tuple[int, ...]) -> np.ndarray:
+    """Positions as a float array broadcastable to ``(..., n)``; default ``0 .. n-1``."""
+    if positions is None:
+        return np.arange(n, dtype=float)  # (n,)
+    positions = as_float_array(positions, "positions", allow_inf=False)
+    try:
+        fits = np.broadcast_shapes(positions.shape, (*lead, n)) == (*lead, n)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"positions of shape {positions.shape} must broadcast to x's (..., n) = "
+            f"{(*lead, n)}: one position per token, e.g. np.arange(n) + offset"
+        )
+    return positions
+
+
+def rope(x, positions=None, base: float = 10000.0, layout: str = "interleaved") -> np.ndarray:
+    """Rotary position embedding (Su et al. 2021): turn each pair of columns of ``x`` by an
+    angle proportional to the token's position. Returns an array of the shape of ``x``.
+
+    ``x (..., n, d)`` with d even (queries or keys of one head, applied after the
+    projection); ``positions`` broadcastable to ``(..., n)`` (default ``0 .. n-1``). Pair i
+    turns by ``position * base**(-2i/d)``, the frequencies of :func:`pair_frequencies`:
+
+        [a', b'] = [a cos t - b sin t,  a sin t + b cos t],   t = position * base**(-2i/d).
+
+    ``layout="interleaved"`` (the paper): pair i is columns (2i, 2i+1). ``layout="half"``
+    (GPT-NeoX, LLaMA's Hugging Face code): pair i is columns (i, i + d/2), a permutation of
+    the same pairs. Because rotations compose, ``rope(q, m) . rope(k, n)`` depends on q, k
+    and m - n only. float16/32/64 inputs are computed in their own dtype.
+    """
+    x = as_float_array(x, "x", allow_inf=False)
+    require_ndim(x, 2, "x", "(..., n, d)")
+    *lead, n, d = x.shape
+    if d == 0 or d % 2:
+        raise ValueError(f"the last axis of x must be even and > 0 (RoPE turns pairs), got {d}")
+    if not isinstance(layout, str) or layout not in ROPE_LAYOUTS:
+        raise ValueError(f"layout must be one of {ROPE_LAYOUTS}, got {layout!r}")
+    positions = _rope_positions(positions, n, tuple(lead))  # (..., n)
+    angles = positions[..., None] * pair_frequencies(d, base)  # (..., n, d/2)
+    cos, sin = np.cos(angles).astype(x.dtype), np.sin(angles).astype(x.dtype)
+    if layout == "interleaved":
+        a, b = x[..., 0::2], x[..., 1::2]  # (..., n, d/2) each: columns 2i and 2i+1
+    else:
+        a, b = x[..., : d // 2], x[..., d // 2 :]  # (..., n, d/2) each: columns i and i+d/2
+    out = np.empty_like(x)  # (..., n, d)
+    turned_a, turned_b = a * cos - b * sin, a * sin + b * cos  # (..., n, d/2) each
+    if layout == "interleaved":
+        out[..., 0::2], out[..., 1::2] = turned_a, turned_b
+    else:
+        out[..., : d // 2], out[..., d // 2 :] = turned_a, turned_b
+    return out
+
+
+def alibi_slopes(num_heads: int) -> np.ndarray:
+    """``(num_heads,)`` ALiBi slopes (Press et al. 2021): for h a power of two, head i gets
+    ``2**(-8 (i + 1) / h)``, a geometric sequence from ``2**(-8/h)`` down to ``2**-8``.
+
+    Otherwise, as in the paper's code: the slopes of the largest power of two p below h,
+    then every other slope of 2p until there are h.
+    """
+    h = require_positive_int(num_heads, "num_heads")
+
+    def geometric(p: int) -> np.ndarray:
+        return 2.0 ** (-8 * np.arange(1, p + 1) / p)  # (p,)
+
+    p = 2 ** int(np.floor(np.log2(h)))  # the largest power of two <= h
+    return np.concatenate([geometric(p), geometric(2 * p)[0::2][: h - p]])  # (h,)
+
+
+def alibi_bias(num_heads: int, n: int) -> np.ndarray:
+    """``(num_heads, n, n)`` ALiBi bias added to the scores before the softmax:
+    ``bias[head, i, j] = -slope[head] * (i - j)`` for keys j <= i (Press et al. 2021):
+    0 for the query itself, one slope more negative per token of distance.
+
+    ALiBi is defined for causal attention, which blocks keys j > i; this function fills
+    them with ``-slope * (j - i)`` too (a symmetric variant), so the matrix is
+    ``-slope * |i - j|``. Add it to ``q @ k^T / sqrt(d_k)``: no positions are added to x.
+    """
+    n = require_positive_int(n, "n")
+    slopes = alibi_slopes(num_heads)  # (h,)
+    distance = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])  # (n, n): |i - j|
+    return slopes[:, None, None] * -distance  # (h, n, n); 0 on the diagonal (not -0)

@@ -1,0 +1,190 @@
+"""Attention that never stores the ``(n_q, n_k)`` score matrix, and the tools that measure it.
+
+Taught in notebooks/06_attention_at_scale.ipynb, sections 1 and 2.
+
+- :func:`peak_memory` and :func:`best_time`: what a call really costs (``tracemalloc``
+  peak bytes, the fastest of a few runs).
+- :func:`fit_power`: the exponent p and constant c of ``y = c * n**p`` through measurements.
+- :func:`running_max_and_sum`: the online softmax on a 1-D row, block by block (Milakov and
+  Gimelshein 2018): a running maximum m and a running sum of ``exp(x - m)``.
+- :func:`online_softmax_attention`: attention over blocks of keys with that running maximum
+  and sum, the idea behind FlashAttention (Dao et al. 2022); equal to
+  :func:`utils.attention.scaled_dot_product_attention` but it holds ``(n_q, block_size)``
+  scores at a time instead of ``(n_q, n_k)``.
+- :func:`score_bytes`: the size of the largest score array each version holds.
+
+Plain numpy, no threads: the only "trick" is the order of the computation.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import numpy as np
+
+from utils._checks import as_float_array, require_positive_int, require_real_scalar
+from utils.attention import _check_mask, _check_qkv, _require_finite
+
+__all__ = [
+    "peak_memory",
+    "best_time",
+    "fit_power",
+    "running_max_and_sum",
+    "online_softmax_attention",
+    "score_bytes",
+]
+
+
+def peak_memory(function, *args, **kwargs):
+    """Call ``function(*args, **kwargs)``; return ``(result, peak_bytes)``.
+
+    ``peak_bytes`` is the most memory that was allocated at once *during* the call, as
+    ``tracemalloc`` counts it (numpy reports its arrays to it); arrays that existed before
+    the call, such as the inputs, are not counted. Only one measurement may run at a time.
+    """
+    if tracemalloc.is_tracing():
+        raise RuntimeError("tracemalloc is already running: peak_memory cannot nest")
+    tracemalloc.start()
+    try:
+        result = function(*args, **kwargs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+def best_time(function, *args, repeats: int = 3, **kwargs) -> float:
+    """The fastest of ``repeats`` calls of ``function(*args, **kwargs)``, in seconds.
+
+    The minimum, not the mean: other programs only ever make a run slower, so the fastest
+    run is the best estimate of the call's own cost. Varies from run to run and machine to
+    machine: the notebook shows times in figures, never as printed text.
+    """
+    repeats = require_positive_int(repeats, "repeats")
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function(*args, **kwargs)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def fit_power(n, y) -> tuple[float, float]:
+    """``(p, c)`` of the straight line through ``log y = p * log n + log c`` (least squares).
+
+    ``n`` and ``y`` are 1-D, positive, of the same length (at least 2). Attention's scores
+    cost ``c * n**2``: the fitted ``p`` of its measured time and memory should be near 2.
+    """
+    n = as_float_array(n, "n").ravel()
+    y = as_float_array(y, "y").ravel()
+    if n.shape != y.shape or n.size < 2:
+        raise ValueError(f"n and y need the same length >= 2, got {n.shape} and {y.shape}")
+    if (n <= 0).any() or (y <= 0).any():
+        raise ValueError("n and y must be positive (the fit is on a log-log scale)")
+    p, log_c = np.polyfit(np.log(n), np.log(y), 1)
+    return float(p), float(np.exp(log_c))
+
+
+def running_max_and_sum(x, block_size: int):
+    """The online softmax of a 1-D row ``x``, one block of ``block_size`` entries at a time.
+
+    Returns ``(m, total)``, each ``(num_blocks,)``: after block b, ``m[b]`` is the largest
+    entry seen so far and ``total[b]`` the sum of ``exp(x_j - m[b])`` over every entry seen so far.
+    When a block raises the maximum from m to m', the old sum is rescaled by ``exp(m - m')``
+    before the new block's terms are added. At the end ``softmax(x) = exp(x - m[-1]) / total[-1]``.
+    """
+    x = as_float_array(x, "x", allow_inf=False)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x must be a non-empty 1-D row, got shape {x.shape}")
+    block_size = require_positive_int(block_size, "block_size")
+    m, total = -np.inf, 0.0
+    maxes, sums = [], []
+    for start in range(0, x.size, block_size):
+        block = x[start : start + block_size]  # (block_size,) or fewer at the end
+        m_new = max(m, block.max())
+        total = total * np.exp(m - m_new) + np.exp(block - m_new).sum()  # rescale, add
+        m = m_new
+        maxes.append(m)
+        sums.append(total)
+    return np.array(maxes, dtype=x.dtype), np.array(sums, dtype=x.dtype)
+
+
+def _causal_block(n: int, start: int, stop: int) -> np.ndarray:
+    """``(n, stop - start)`` bool: columns start..stop-1 of ``causal_mask(n)``, made alone."""
+    return np.arange(n)[:, None] >= np.arange(start, stop)[None, :]  # (n_q, block)
+
+
+def _mask_block(mask, start: int, stop: int):
+    """Columns start..stop-1 of a mask broadcastable to ``(..., n_q, n_k)`` (None stays None)."""
+    if mask is None or mask.shape[-1] == 1:  # one column broadcasts to every key
+        return mask
+    return mask[..., start:stop]
+
+
+def online_softmax_attention(
+    q, k, v, mask=None, block_size: int = 128, scale=None, *, causal: bool = False
+):
+    """softmax(q k^T * scale) v computed over blocks of ``block_size`` keys; returns ``out``.
+
+    Shapes as in :func:`utils.attention.scaled_dot_product_attention`: q ``(..., n_q, d_k)``,
+    k ``(..., n_k, d_k)``, v ``(..., n_k, d_v)``, mask boolean (True = may attend)
+    broadcastable to ``(..., n_q, n_k)``; out ``(..., n_q, d_v)``, equal to the plain
+    version's output (rows whose keys are all blocked give zeros there too). It never holds
+    more than ``(..., n_q, block_size)`` scores: each query row keeps a running maximum
+    ``m``, a running sum ``total`` of ``exp(score - m)`` and a running weighted sum ``acc``
+    of value rows; when a block raises ``m``, ``total`` and ``acc`` are rescaled by
+    ``exp(m_old - m_new)``. At the end ``out = acc / total``. No weights are returned: the
+    ``(n_q, n_k)`` matrix never exists.
+
+    ``causal=True`` (needs n_q == n_k) applies ``causal_mask(n)`` one block of columns at a
+    time, so not even the ``(n, n)`` boolean mask is built. Notebook 06, section 2.
+    """
+    q, k, v = (
+        as_float_array(a, name, allow_inf=False) for a, name in ((q, "q"), (k, "k"), (v, "v"))
+    )
+    *lead, n_q, n_k = _check_qkv(q, k, v)
+    block_size = require_positive_int(block_size, "block_size")
+    if mask is not None:
+        mask = _check_mask(mask, (*lead, n_q, n_k))
+    if causal and n_q != n_k:
+        raise ValueError(f"causal=True needs as many queries as keys, got {n_q} and {n_k}")
+    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
+    scale = require_real_scalar(scale, "scale")  # a Python float: float32 stays float32
+    dtype = np.result_type(q, k, v)
+
+    m = np.full((*lead, n_q, 1), -np.inf, dtype=dtype)  # running maximum of each row
+    total = np.zeros((*lead, n_q, 1), dtype=dtype)  # running sum of exp(score - m)
+    acc = np.zeros((*lead, n_q, v.shape[-1]), dtype=dtype)  # running sum of exp(...) * v
+    for start in range(0, n_k, block_size):
+        stop = min(start + block_size, n_k)
+        k_block, v_block = k[..., start:stop, :], v[..., start:stop, :]  # (..., B, d)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            s = q @ np.swapaxes(k_block, -1, -2) * scale  # (..., n_q, B): this block's scores
+        _require_finite(s, "the scores q @ k^T")
+        block_mask = _causal_block(n_q, start, stop) if causal else _mask_block(mask, start, stop)
+        if block_mask is not None:
+            s = np.where(block_mask, s, -np.inf)  # blocked -> weight 0
+        m_new = np.maximum(m, s.max(axis=-1, keepdims=True))  # (..., n_q, 1)
+        shift = np.where(np.isneginf(m_new), 0, m_new)  # a row with nothing seen yet: 0
+        p = np.exp(s - shift)  # (..., n_q, B), every entry in [0, 1]
+        rescale = np.exp(m - shift)  # (..., n_q, 1): exp(m_old - m_new), 0 at the start
+        total = total * rescale + p.sum(axis=-1, keepdims=True)  # (..., n_q, 1)
+        acc = acc * rescale + p @ v_block  # (..., n_q, d_v)
+        m = m_new
+    _require_finite(acc, "the output weights @ v")
+    return acc / np.where(total > 0, total, 1)  # (..., n_q, d_v); a fully blocked row stays 0
+
+
+def score_bytes(
+    n_q: int, n_k: int, num_heads: int = 1, block_size=None, bytes_per_value: int = 4
+) -> int:
+    """Bytes of the largest score array one attention call holds: ``h * n_q * n_k`` values
+    for the plain version, ``h * n_q * min(block_size, n_k)`` for the tiled one
+    (``block_size`` given). The measured peak is a small multiple of this: the softmax
+    makes a few arrays of the same shape (``exp``, the weights) before the old one is freed.
+    """
+    n_q, n_k = require_positive_int(n_q, "n_q"), require_positive_int(n_k, "n_k")
+    h = require_positive_int(num_heads, "num_heads")
+    width = n_k if block_size is None else min(require_positive_int(block_size, "block_size"), n_k)
+    return h * n_q * width * require_positive_int(bytes_per_value, "bytes_per_value")
