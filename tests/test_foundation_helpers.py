@@ -8,7 +8,6 @@ import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.conftest import load_script
@@ -147,78 +146,87 @@ def test_execute_script_cleans_run_specific_metadata(tmp_path):
     assert list(nb.cells[0].outputs[0].data) == ["text/plain"]
 
 
-def test_one_draw_canvas_crops_like_matplotlib_tight():
+def every_figure():
+    """Every figure function of utils.plotting, by name: every module's FIGURES (what
+    ``make figures`` writes) and the helpers a notebook calls on its own data."""
+    from utils.examples import FEATURES, SENTENCE, it_embeddings
+    from utils.plotting import attention, heads, positional
+
+    rng = np.random.default_rng(0)
+    weights = rng.dirichlet(np.ones(4), size=(2, 4))  # (h, n, n)
+    figures = load_script("make_figures").registered_figures()
+    figures |= {
+        "annotated_heatmap": lambda: annotated_heatmap(np.arange(12.0).reshape(3, 4)).figure,
+        "annotated_heatmap, long labels": lambda: (
+            annotated_heatmap(
+                it_embeddings(), SENTENCE, FEATURES, title="hand-made embeddings"
+            ).figure
+        ),
+        "attention_heatmap": lambda: (
+            attention_heatmap(weights[0], list("abcd"), list("abcd")).figure
+        ),
+        "head_heatmaps": lambda: heads.head_heatmaps(weights, ["x0", "x1", "x2", "x3"]),
+        "concatenation_diagram": lambda: heads.concatenation_diagram([np.ones((3, 2))] * 3),
+        "compare_attention": lambda: attention.compare_attention(
+            list(weights), ["a", "b"], list("abcd"), suptitle="suptitle"
+        ),
+        "pe_heatmap": lambda: positional.pe_heatmap(np.zeros((50, 64)), title="title").figure,
+        "dimension_curves": lambda: positional.dimension_curves().figure,
+        "shift_matrix_figure": positional.shift_matrix_figure,
+        "pe_variants_figure(8, 16)": lambda: positional.pe_variants_figure(8, 16),
+    }
+    return figures
+
+
+@pytest.mark.parametrize("name", sorted(every_figure()))
+def test_every_figure_fits_its_canvas_uncropped(name, tmp_path):
+    """Shown uncropped (bbox_inches=None), nothing is cut off at the canvas edge and no side
+    is left with a big empty margin: the drawn content's tight box lies inside the canvas."""
     from PIL import Image
 
-    from utils.plotting.core import OneDrawCanvas, subplots
-
-    fig, ax = subplots(figsize=(6, 4))
-    ax.plot([0, 1, 4])
-    ax.set(title="title", xlabel="x label", ylabel="y label")
-    assert isinstance(fig.canvas, OneDrawCanvas)
-    fast = io.BytesIO()
-    fig.savefig(fast, format="png", bbox_inches="tight")
-    slow = io.BytesIO()
-    FigureCanvasAgg(fig).print_figure(slow, format="png", bbox_inches="tight")
-    fast_size, slow_size = Image.open(fast).size, Image.open(slow).size
-    assert all(abs(a - b) <= 4 for a, b in zip(fast_size, slow_size, strict=True))
+    fig = every_figure()[name]()
+    png = save_figure(fig, tmp_path / "figure.png")
+    width, height = fig.get_size_inches()
+    with Image.open(png) as image:  # not cropped: the figure's size at 100 dpi
+        assert image.size == (round(width * 100), round(height * 100))
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, of the drawn content
+    gaps = {"left": box.x0, "bottom": box.y0, "right": width - box.x1, "top": height - box.y1}
+    for side, gap in gaps.items():
+        assert gap >= 0.03, f"{name}: content cut off at the {side} edge ({gap:.2f} in)"
+        assert gap <= 1.0, f"{name}: {gap:.2f} in of empty margin on the {side}"
     plt.close(fig)
 
 
-def test_one_draw_canvas_falls_back_when_content_touches_the_edge(tmp_path):
-    from utils.plotting.core import subplots
+def test_registered_figure_names_say_which_notebook_shows_them():
+    from utils.plotting import attention, heads, positional
 
-    fig, ax = subplots(figsize=(4, 3))
-    ax.plot([0, 1])
-    fig.canvas.draw()
-    assert fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"}) is not None
-    fig.text(0.0, 0.5, "a label running off the left edge", ha="center")
-    assert fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"}) is None
-    fig.savefig(tmp_path / "fallback.png", bbox_inches="tight")  # matplotlib's own path
-    fig.savefig(tmp_path / "vector.svg", bbox_inches="tight")  # other formats too
-    assert (tmp_path / "fallback.png").stat().st_size > 0
-    assert (tmp_path / "vector.svg").read_text().lstrip().startswith("<?xml")
-    plt.close(fig)
+    for module, prefix in ((attention, "01_"), (heads, "02_"), (positional, "03_")):
+        assert all(n.startswith(prefix) and n.endswith(".png") for n in module.FIGURES)
 
 
-def test_one_draw_canvas_falls_back_for_content_outside_the_canvas():
-    from utils.plotting.core import subplots
+def test_setup_shows_inline_figures_uncropped_in_a_kernel():
+    """In a real kernel, setup() turns the inline backend's tight crop off: the PNG is the
+    figure's size times its dpi (without setup, Jupyter crops it to the content)."""
+    from nbclient import NotebookClient
+    from PIL import Image
 
-    fig, ax = subplots(figsize=(4, 3))
-    ax.plot([0, 1])
-    fig.suptitle("placed above the figure", y=1.2)  # tight bbox grows to include it
-    assert fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"}) is None
-    assert (
-        fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight", "facecolor": "auto"})
-        is None
-    )  # "auto" is accepted, the outside title still forces the fallback
-    plt.close(fig)
-
-
-def test_one_draw_figures_stay_managed_by_pyplot():
-    from utils.plotting.core import OneDrawCanvas, subplots
-
-    before = len(plt.get_fignums())
-    fig, ax = subplots()
-    assert isinstance(fig.canvas, OneDrawCanvas) and fig.canvas.manager is not None
-    plt.figure(fig)  # must not create a second manager (the figure would show twice)
-    plt.sca(ax)
-    assert len(plt.get_fignums()) == before + 1 and isinstance(fig.canvas, OneDrawCanvas)
-    plt.close(fig)
-    assert len(plt.get_fignums()) == before
+    draw = "fig, ax = plt.subplots(figsize=(4, 3))\nax.set_title('t')\nplt.show()"
+    sizes = []
+    for first in ("", "from utils.notebook import setup\nsetup()"):
+        cells = [first + "\nimport matplotlib.pyplot as plt", draw]
+        nb = new_notebook(cells=[new_code_cell(source) for source in cells])
+        NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+        (output,) = nb.cells[1].outputs
+        png = base64.b64decode(output["data"]["image/png"])
+        with Image.open(io.BytesIO(png)) as image:
+            sizes.append(image.size)
+    cropped, uncropped = sizes
+    assert uncropped == (400, 300) and cropped != (400, 300)
 
 
-@pytest.mark.parametrize(
-    ("module", "prefix"), [("attention", "01_"), ("heads", "02_"), ("positional", "03_")]
-)
-def test_every_notebook_figure_draws_in_one_pass(module, prefix):
-    import importlib
+def test_setup_outside_ipython_only_seeds_and_styles():
+    from utils.notebook import CLASSROOM_STYLE, setup
 
-    figures = importlib.import_module(f"utils.plotting.{module}").FIGURES
-    for name, make in figures.items():
-        assert name.startswith(prefix) and name.endswith(".png")
-        fig = make()
-        assert fig.axes
-        png = fig.canvas._one_draw_png(io.BytesIO(), (), {"bbox_inches": "tight"})
-        assert png is not None, f"{name} reaches the edge of its canvas: give it a margin"
-        plt.close(fig)
+    rng = setup(3)
+    assert rng.integers(100) == np.random.default_rng(3).integers(100)
+    assert plt.rcParams["font.size"] == CLASSROOM_STYLE["font.size"]

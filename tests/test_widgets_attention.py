@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from utils.attention import scaled_dot_product_attention
-from utils.plotting.attention import toy_attention, toy_example
+from utils.examples import toy_attention, toy_example
 from utils.widgets.attention import POLARITIES, AttentionExplorer, MaskExplorer
 
 

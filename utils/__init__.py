@@ -7,7 +7,9 @@ Split by role, never by chapter:
 - ``utils.pe_properties``: the properties of those encodings (wavelengths, the shift
   rotation M_k, similarity by offset, telling the layouts apart).
 - ``utils.cost``: parameters and multiply-adds of multi-head attention per number of heads.
-- ``utils.plotting``: figures (heatmaps etc.); ``utils.plotting.figures`` lists what
+- ``utils.examples``: the notebooks' worked examples (the toy sentence, the "it" sentence)
+  and measurements (why divide by sqrt(d_k)), shared by figures, explorers and checkers.
+- ``utils.plotting``: figures (heatmaps etc.); each topic module's ``FIGURES`` lists what
   ``make figures`` writes.
 - ``utils.widgets``: interactive explorers that also survive strict nbval.
 - ``utils.exercises``: checkers for the notebooks' exercises.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from utils.attention import causal_mask, softmax
+from utils.examples import toy_example
 from utils.exercises.base import (
     Feedback,
     attempt,
@@ -17,7 +18,6 @@ from utils.exercises.base import (
     wrong,
     wrong_shape,
 )
-from utils.plotting.attention import toy_example
 
 # --- 1. a numerically stable softmax -------------------------------------------------------
 

@@ -1,125 +1,47 @@
-"""Plotting helpers every notebook reuses: labelled heatmaps and deterministic saving."""
+"""Plotting helpers every notebook reuses: margins in inches, labelled heatmaps, log ticks
+and deterministic saving."""
 
 from __future__ import annotations
 
-import io
-import os
 from pathlib import Path
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgba
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
-from PIL import Image
 
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-class OneDrawCanvas(FigureCanvasAgg):
-    """Agg canvas whose tight-cropped PNG takes one draw instead of two.
+def subplots(
+    nrows=1, ncols=1, *, left=0.8, bottom=0.65, right=0.2, top=0.45, wspace=None, hspace=None, **kw
+):
+    """``plt.subplots(nrows, ncols, **kw)`` with the margins around the panels in inches.
 
-    Jupyter shows figures as ``bbox_inches="tight"`` PNGs. Matplotlib finds that box by
-    laying out every text first and then drawing the cropped figure: two full passes, a
-    third to a half of a figure's time on this kind of machine (``make bench``). This canvas
-    draws once at full size, takes the same tight box from that draw (the text sizes are
-    cached by then) and crops it, plus the usual ``savefig.pad_inches``, from the pixels.
-    The figures in ``utils.plotting`` are laid out to fit inside their canvas. If any artist
-    extends past the canvas (matplotlib's box would grow to include it), or for any other
-    format or option, it falls back to matplotlib's own path.
+    The notebooks show figures as drawn, not cropped to their content
+    (``utils.notebook.setup``), so a figure keeps room inside its canvas for its tick labels,
+    axis labels and titles: ``left``, ``bottom``, ``right`` and ``top`` inches between the
+    panels and the canvas edge. Inches rather than matplotlib's fractions of the figure,
+    because text is as large in a wide figure as in a small one. ``wspace`` and ``hspace``
+    are the gaps between panels, as in ``Figure.subplots_adjust`` (fractions of a panel).
+    Returns ``(fig, axes)`` like ``plt.subplots``.
     """
-
-    def print_figure(self, filename, *args, **kwargs):
-        png = self._one_draw_png(filename, args, kwargs)
-        if png is None:
-            return super().print_figure(filename, *args, **kwargs)
-        if isinstance(filename, (str, os.PathLike)):
-            Path(filename).write_bytes(png)
-        else:
-            filename.write(png)
-        return None
-
-    def _one_draw_png(self, filename, args, kwargs) -> bytes | None:
-        """The cropped PNG's bytes, or None when the fast path does not apply."""
-        options = dict(kwargs)
-        fmt = options.pop("format", None)
-        if fmt is None:
-            if isinstance(filename, (str, os.PathLike)):
-                fmt = Path(filename).suffix.lstrip(".").lower() or None  # none: matplotlib's
-            else:
-                fmt = mpl.rcParams["savefig.format"]
-        fig = self.figure
-        dpi = options.pop("dpi", None)
-        dpi = fig.dpi if dpi in (None, "figure") else float(dpi)
-        facecolor = options.pop("facecolor", None) or mpl.rcParams["savefig.facecolor"]
-        edgecolor = options.pop("edgecolor", None) or mpl.rcParams["savefig.edgecolor"]
-        metadata = options.pop("metadata", None)
-        if (
-            args
-            or options.pop("bbox_inches", None) != "tight"
-            or fmt != "png"
-            or options.keys() - {"pad_inches"}
-            or fig.get_layout_engine() is not None
-            or not _same_colour(facecolor, fig.get_facecolor())
-            or (fig.get_linewidth() > 0 and not _same_colour(edgecolor, fig.get_edgecolor()))
-            or to_rgba(fig.get_facecolor())[3] != 1.0
-            or (metadata and set(metadata.values()) != {None})
-        ):
-            return None
-        pad = options.get("pad_inches")
-        pad = mpl.rcParams["savefig.pad_inches"] if pad in (None, "layout") else pad
-        original_dpi, manager = fig.dpi, self.manager
-        try:
-            self.manager = None  # a dpi change must not resize a window
-            fig.dpi = dpi
-            FigureCanvasAgg.draw(self)
-            pixels = np.asarray(self.buffer_rgba())  # (height, width, 4) uint8
-            extent = fig.get_tightbbox(self.get_renderer())  # inches; text sizes now cached
-        finally:
-            fig.dpi = original_dpi
-            self.manager = manager
-        width_in, height_in = fig.get_size_inches()
-        if extent.x0 < 0 or extent.y0 < 0 or extent.x1 > width_in or extent.y1 > height_in:
-            return None  # something lies outside the canvas: matplotlib's box would grow
-        # the same box as matplotlib's tight bbox, padded, in pixels (row 0 = top)
-        height, width = pixels.shape[:2]
-        left = max(0, int(np.floor((extent.x0 - pad) * dpi)))
-        right = min(width, int(np.ceil((extent.x1 + pad) * dpi)))
-        top = max(0, int(np.floor((height_in - extent.y1 - pad) * dpi)))
-        bottom = min(height, int(np.ceil((height_in - extent.y0 + pad) * dpi)))
-        crop = pixels[top:bottom, left:right]
-        buffer = io.BytesIO()
-        Image.fromarray(crop).save(buffer, format="png", dpi=(dpi, dpi))
-        return buffer.getvalue()
-
-
-def _same_colour(colour, figure_colour) -> bool:
-    """Whether a savefig colour argument (``"auto"`` = the figure's own) is ``figure_colour``."""
-    if isinstance(colour, str) and colour == "auto":
-        return True
-    try:
-        return to_rgba(colour) == to_rgba(figure_colour)
-    except ValueError:
-        return False
-
-
-def subplots(*args, **kwargs):
-    """``plt.subplots`` whose figure renders its Jupyter PNG in one draw (:class:`OneDrawCanvas`).
-
-    Returns ``(fig, axes)`` like ``plt.subplots``; the figure is still managed by pyplot.
-    """
-    fig, axes = plt.subplots(*args, **kwargs)
-    if type(fig.canvas) is FigureCanvasAgg:  # Jupyter's inline backend, or Agg
-        manager = fig.canvas.manager
-        canvas = OneDrawCanvas(fig)  # becomes fig.canvas
-        canvas.manager = manager  # pyplot still manages the figure (show, close, sca)
-        if manager is not None:
-            manager.canvas = canvas
-    if fig.get_layout_engine() is None:  # room for an x label and its tick labels: 0.7 in
-        height = fig.get_size_inches()[1]
-        fig.subplots_adjust(bottom=max(mpl.rcParams["figure.subplot.bottom"], 0.7 / height))
+    fig, axes = plt.subplots(nrows, ncols, **kw)
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width,
+        bottom=bottom / height,
+        right=1 - right / width,
+        top=1 - top / height,
+        wspace=wspace,
+        hspace=hspace,
+    )
     return fig, axes
+
+
+def label_inches(labels) -> float:
+    """About how wide the longest of ``labels`` is, in inches, at the classroom font size
+    (12 pt: roughly 0.1 in per character). Sizes the margins that hold tick labels."""
+    return 0.1 * max((len(str(label)) for label in labels), default=1)
 
 
 def relative_luminance(rgba) -> float:
@@ -151,10 +73,14 @@ def annotated_heatmap(
     matrix = np.asarray(matrix, dtype=float)
     if matrix.ndim != 2:
         raise ValueError(f"matrix must be 2-D (rows, cols), got shape {matrix.shape}")
-    if ax is None:
-        _, ax = subplots()
-    image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     rows, cols = matrix.shape
+    if ax is None:  # margins in inches: row labels on the left (without labels, matplotlib's
+        # ticks such as -0.5), the colour bar's on the right, column labels below, with room
+        # for them to be rotated by up to 30 degrees
+        left = 0.4 + label_inches(["-0.5"] if row_labels is None else row_labels)
+        bottom = 0.35 + 0.5 * label_inches(["-0.5"] if col_labels is None else col_labels)
+        _, ax = subplots(left=left, bottom=bottom, right=0.45)
+    image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     if row_labels is not None:
         ax.set_yticks(range(rows), labels=list(row_labels))
     if col_labels is not None:
@@ -195,6 +121,9 @@ def attention_heatmap(
     weights = np.asarray(weights)
     if weights.ndim != 2:
         raise ValueError(f"weights must be 2-D (n_q, n_k), got shape {weights.shape}")
+    if ax is None:  # margins in inches: the title and the key labels above, none below
+        left = 0.45 + label_inches(["-0.5"] if query_labels is None else query_labels)
+        _, ax = subplots(left=left, bottom=0.3, right=0.45, top=0.8)
     ax = annotated_heatmap(
         weights,
         query_labels,
@@ -242,8 +171,12 @@ def _power_label(value: float, base: int) -> str:
 
 
 def save_figure(fig, path) -> Path:
-    """Write ``fig`` as a PNG at ``path`` with no timestamp, so equal figures give equal bytes."""
+    """Write ``fig`` as a PNG at ``path`` with no timestamp, so equal figures give equal bytes.
+
+    Uncropped (``bbox_inches=None``) at 100 dpi, as the notebooks show it: the file is
+    ``figsize`` x 100 pixels.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(path, dpi=100, bbox_inches=None, metadata={"Software": None})
     return path

@@ -1,8 +1,8 @@
 """Figures for notebooks/02_multi_head_attention.ipynb: per-head heatmaps, the concatenation
 diagram, the cost of more heads and the split-heads bug.
 
-Also holds the hand-built "it" sentence the figures use (``it_sentence``), so the notebook
-and ``make figures`` draw the same arrays.
+The hand-built "it" sentence and the worked example they draw live in ``utils.examples``,
+so the notebook and ``make figures`` draw the same arrays.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from utils.attention import init_mha_params, scaled_dot_product_attention
 from utils.cost import cost_table
-from utils.plotting.core import attention_heatmap, subplots
+from utils.examples import SENTENCE, it_head_attention, worked_example_heads
+from utils.plotting.core import attention_heatmap, label_inches, subplots
 
 HEAD_COLOURS = (
     "tab:blue",
@@ -26,64 +26,6 @@ HEAD_COLOURS = (
     "tab:olive",
 )
 
-# --- the hand-built example: one head finds the referent, another the property -------------
-
-FEATURES = ("noun", "animate", "adjective", "pronoun", "verb", "function")
-SENTENCE = "the animal did not cross the street because it was tired".split()
-WORD_FEATURES = {
-    "the": ("function",),
-    "animal": ("noun", "animate"),
-    "did": ("verb",),
-    "not": ("function",),
-    "cross": ("verb",),
-    "street": ("noun",),
-    "because": ("function",),
-    "it": ("pronoun",),
-    "was": ("verb",),
-    "tired": ("adjective",),
-}
-
-
-def it_embeddings() -> np.ndarray:
-    """``(11, 6)`` one-hot-style embeddings of ``SENTENCE``: column j = feature ``FEATURES[j]``."""
-    x = np.zeros((len(SENTENCE), len(FEATURES)))
-    for row, word in enumerate(SENTENCE):
-        for feature in WORD_FEATURES[word]:
-            x[row, FEATURES.index(feature)] = 1.0
-    return x
-
-
-def it_head_weights(strength: float = 2.5) -> list[dict]:
-    """Hand-set ``W_q, W_k, W_v`` (each ``(6, 3)``) for two heads over ``FEATURES``.
-
-    Head 0 ("who is it?"): a pronoun's query asks for nouns, twice as much for animate ones.
-    Head 1 ("what is it like?"): a pronoun's query asks for adjectives.
-    Only query column 0 and key column 0 are used; values copy the features each head is
-    about, so the concatenated output of "it" says "animate noun" and "tired".
-    """
-    f = {name: i for i, name in enumerate(FEATURES)}
-    heads = []
-    for wanted in ({"noun": 1.0, "animate": 1.0}, {"adjective": 2.0}):
-        W_q, W_k, W_v = np.zeros((6, 3)), np.zeros((6, 3)), np.zeros((6, 3))
-        W_q[f["pronoun"], 0] = strength  # "I am a pronoun looking for my ..."
-        for feature, weight in wanted.items():
-            W_k[f[feature], 0] = strength * weight  # "... and I am one"
-        for col, feature in enumerate(wanted):
-            W_v[f[feature], col] = 1.0  # pass on what this head is about
-        heads.append({"W_q": W_q, "W_k": W_k, "W_v": W_v})
-    return heads
-
-
-def it_head_attention() -> np.ndarray:
-    """``(2, 11, 11)`` attention weights of the two hand-built heads on ``SENTENCE``."""
-    x = it_embeddings()  # (n, d_model)
-    weights = [
-        scaled_dot_product_attention(x @ w["W_q"], x @ w["W_k"], x @ w["W_v"])[1]
-        for w in it_head_weights()
-    ]
-    return np.stack(weights)  # (h, n, n)
-
-
 # --- figures -------------------------------------------------------------------------------
 
 
@@ -95,14 +37,21 @@ def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55, annot
     """
     weights = np.asarray(weights)
     h, n_q, n_k = weights.shape
+    # margins in inches: the titles and the key labels (rotated 60 degrees) above, the query
+    # labels to the left
+    left, top = 0.45 + label_inches(tokens), 0.7 + 0.9 * label_inches(tokens)
+    figsize = (h * (n_k * cell + 1.6), n_q * cell + 1.6)
     fig, axes = subplots(
         1,
         h,
-        figsize=(h * (n_k * cell + 1.6), n_q * cell + 1.6),
+        figsize=figsize,
+        left=left,
+        bottom=0.3,
+        right=0.45,
+        top=top,
+        wspace=0.35,
         squeeze=False,
     )
-    height = fig.get_size_inches()[1]  # 1.5 in above the panels: title and rotated keys
-    fig.subplots_adjust(wspace=0.35, top=1 - 1.5 / height)  # fixed: constrained was slow
     for i, ax in enumerate(axes[0]):
         title = titles[i] if titles else f"head {i}"
         attention_heatmap(weights[i], tokens, tokens, ax=ax, title=title, annotate=annotate)
@@ -134,7 +83,7 @@ def it_heads_figure():
         f"= {1 / len(SENTENCE):.2f}",
         fontsize=12,
     )
-    fig.subplots_adjust(bottom=0.08)  # the caption sits just under the panels
+    fig.subplots_adjust(bottom=0.6 / fig.get_size_inches()[1])  # 0.6 in for the caption
     return fig
 
 
@@ -168,8 +117,11 @@ def concatenation_diagram(head_outputs, token_labels=None):
     heads = [np.asarray(z) for z in head_outputs]
     h, (n, d_v) = len(heads), heads[0].shape
     concat = np.concatenate(heads, axis=-1)  # (n, h*d_v)
-    width = h * (d_v + 1) + 2 + h * d_v
-    fig, ax = subplots(figsize=(0.9 * width + 1, 0.9 * n + 2.2))
+    xlim = (-1.5, h * (d_v + 1) + 2 + h * d_v + 0.2)  # token labels, heads, arrow, concat
+    ylim = (-n - 0.3, 1.2)  # the rows and the titles above them
+    unit = 0.7  # inches per cell: the canvas is the data's size, plus 0.1 in around it
+    figsize = (unit * (xlim[1] - xlim[0]) + 0.2, unit * (ylim[1] - ylim[0]) + 0.2)
+    fig, ax = subplots(figsize=figsize, left=0.1, bottom=0.1, right=0.1, top=0.1)
     x = 0
     for i, z in enumerate(heads):
         _draw_matrix(ax, z, x, 0, [HEAD_COLOURS[i % 8]] * d_v, f"head {i}: Z_{i} {z.shape}")
@@ -186,27 +138,10 @@ def concatenation_diagram(head_outputs, token_labels=None):
     if token_labels is not None:
         for r, label in enumerate(token_labels):
             ax.text(-0.2, -r - 0.5, label, ha="right", va="center", fontsize=12)
-    ax.set_xlim(-1.5, x + 2 + h * d_v + 0.2)
-    ax.set_ylim(-n - 0.3, 1.2)
+    ax.set(xlim=xlim, ylim=ylim)
     ax.set_aspect("equal")
     ax.axis("off")
     return fig
-
-
-def worked_example_heads(seed: int = 0) -> list[np.ndarray]:
-    """The source's worked example, computed: 2 tokens, width 3, two full-width heads.
-
-    Returns ``[Z_0, Z_1]``, each ``(2, 3)`` (d_v = d_model = 3).
-    """
-    rng = np.random.default_rng(seed)
-    x = 3 * rng.normal(size=(2, 3))  # (n=2, d_model=3)
-    params = init_mha_params(3, 2, d_k=3, d_v=3, bias=False, seed=seed)
-    outs = []
-    for i in range(2):
-        cols = slice(3 * i, 3 * (i + 1))  # head i's columns of the stacked weights
-        q, k, v = (x @ params[w][:, cols] for w in ("W_q", "W_k", "W_v"))  # (2, 3) each
-        outs.append(scaled_dot_product_attention(q, k, v)[0])  # (2, 3)
-    return outs
 
 
 def concatenation_figure():
@@ -223,8 +158,7 @@ def cost_figure(n: int = 128, d_model: int = 512, heads=(1, 4, 8, 16, 32)):
         ("parameters", "parameters (millions)", "tab:orange", 1e6),
         ("weight_entries", "attention-weight entries (thousands)", "tab:red", 1e3),
     )
-    fig, axes = subplots(1, 3, figsize=(15, 4.5))
-    fig.subplots_adjust(wspace=0.28)
+    fig, axes = subplots(1, 3, figsize=(15, 4.5), left=0.8, right=0.2, top=0.75, wspace=0.28)
     for ax, (key, label, colour, unit) in zip(axes, panels, strict=True):
         values = [r[key] / unit for r in rows]
         ax.bar(labels, values, color=colour)
@@ -249,8 +183,20 @@ def split_diagram(n: int = 3, d: int = 4, h: int = 2):
     d_h = d // h
     right = [a.reshape(n, h, d_h).swapaxes(0, 1) for a in (token, feature)]  # (h, n, d_h)
     wrong = [a.reshape(h, n, d_h) for a in (token, feature)]  # the bug
-    fig, axes = subplots(2, h, figsize=(3.2 * h, 5.2))
-    fig.subplots_adjust(wspace=0.1, hspace=0.35)
+    # panels of d_h x n cells, 0.6 in each: 1.2 x 1.8 in; between them room for the row
+    # labels (0.85 in = 0.7 of a panel's width) and the two-line titles (0.36 of its height),
+    # which are wider than a panel: 0.45 in on the right
+    fig, axes = subplots(
+        2,
+        h,
+        figsize=(2.05 * h + 0.3, 5.0),
+        left=0.7,
+        bottom=0.15,
+        right=0.45,
+        top=0.6,
+        wspace=0.7,
+        hspace=0.36,
+    )
     colours = plt.get_cmap("Set2").colors
     for row, ((tok, feat), name) in enumerate(
         ((right, "reshape + transpose"), (wrong, "reshape only (bug)"))

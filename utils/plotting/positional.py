@@ -1,7 +1,7 @@
 """Figures for notebooks/03_positional_encoding.ipynb (sinusoidal positional encodings).
 
 Every function returns a matplotlib Figure (or draws on a given Axes and returns it);
-the maths lives in ``utils.positional`` and ``utils.pe_properties``.
+the maths lives in ``utils.positional``, ``utils.pe_properties`` and ``utils.examples``.
 """
 
 from __future__ import annotations
@@ -9,15 +9,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from utils.pe_properties import (
-    offset_similarity,
-    random_cosines,
-    shift_matrix,
-    sin_cos_columns,
-    wavelengths,
-)
+from utils.examples import encoding_at
+from utils.pe_properties import offset_similarity, random_cosines, shift_matrix, wavelengths
 from utils.plotting.core import power_ticks, subplots
-from utils.positional import pair_frequencies, sinusoidal_encoding
+from utils.positional import sinusoidal_encoding
 
 VARIANT_TITLES = {
     "interleaved": "paper: interleaved sin, cos, sin, cos, ...",
@@ -34,7 +29,7 @@ def pe_heatmap(pe, ax=None, title=None, colorbar=True):
     """
     pe = np.asarray(pe)
     if ax is None:
-        _, ax = subplots(figsize=(9, 4))
+        _, ax = subplots(figsize=(9, 4), right=0.85)  # room for the colour bar and its label
     image = ax.imshow(pe, cmap=PE_CMAP, vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
     ax.set_xlabel("dimension (column of PE)")
     ax.set_ylabel("position")
@@ -54,11 +49,18 @@ def pe_variants_figure(num_positions: int = 20, d_model: int = 512, base: float 
     shape = (3, 1) if wide else (1, 3)
     figsize = (13, 8.5) if wide else (16, 6)
     # shared axes: the column (or position) numbers are written once, not three times
-    fig, axes = subplots(*shape, figsize=figsize, sharex=wide, sharey=not wide)
-    if wide:
-        fig.subplots_adjust(hspace=0.3)
-    else:
-        fig.subplots_adjust(wspace=0.08)
+    # margins in inches; side by side, the titles take two lines
+    fig, axes = subplots(
+        *shape,
+        figsize=figsize,
+        left=0.75,
+        right=1.0,
+        top=0.4 if wide else 0.7,
+        hspace=0.3,
+        wspace=0.08,
+        sharex=wide,
+        sharey=not wide,
+    )
     sep = "  " if wide else "\n"
     for ax, (variant, label) in zip(axes, VARIANT_TITLES.items(), strict=True):
         pe = sinusoidal_encoding(num_positions, d_model, base, variant)
@@ -89,14 +91,14 @@ def dimension_curves(
     ``positions`` (optional, 1-D) evaluates the formula at those real positions instead.
     """
     if ax is None:
-        _, ax = subplots(figsize=(9, 4))
+        _, ax = subplots(figsize=(9, 4), left=0.9)
     dots = positions is None and num_positions <= 60
     if positions is None:
         positions = np.linspace(0, num_positions - 1, 20 * num_positions)
     positions = np.asarray(positions, dtype=float)
-    pe = _encoding_at(positions, d_model, base, variant)
+    pe = encoding_at(positions, d_model, base, variant)
     rows = np.arange(num_positions)
-    pe_rows = _encoding_at(rows.astype(float), d_model, base, variant)
+    pe_rows = encoding_at(rows.astype(float), d_model, base, variant)
     for dim in dims:
         if dim < d_model:
             (line,) = ax.plot(positions, pe[:, dim], label=f"dim {dim}", lw=2)
@@ -111,28 +113,16 @@ def dimension_curves(
 
 def dimension_curves_figure(num_positions=40, d_model=128, dims=(0, 1, 10, 40, 80)):
     """A few columns of the paper's encoding against position, legend outside the axes."""
-    fig, ax = subplots(figsize=(11, 4.5))
+    fig, ax = subplots(figsize=(11, 4.5), left=0.9, right=1.4)  # the legend on the right
     dimension_curves(num_positions, d_model, dims, ax=ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=11)
     ax.set_title(f"Columns of PE against position (d_model = {d_model}); dots = integer positions")
-    fig.subplots_adjust(right=0.83)
     return fig
-
-
-def _encoding_at(positions, d_model, base, variant):
-    """``(len(positions), d_model)`` encoding at arbitrary (real) positions."""
-    angles = positions[:, None] * pair_frequencies(d_model, base, variant)[None, :]
-    sin_cols, cos_cols = sin_cos_columns(d_model, variant)
-    pe = np.empty((len(positions), d_model))
-    pe[:, sin_cols] = np.sin(angles)
-    pe[:, cos_cols] = np.cos(angles)
-    return pe
 
 
 def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
     """Wavelength of each pair i (log scale), paper vs tensor2tensor, one panel per d_model."""
-    fig, axes = subplots(1, len(d_models), figsize=(7 * len(d_models), 4.8))
-    fig.subplots_adjust(wspace=0.25)
+    fig, axes = subplots(1, len(d_models), figsize=(7 * len(d_models), 4.8), wspace=0.25)
     for ax, d_model in zip(np.atleast_1d(axes), d_models, strict=True):
         for variant, style in (("interleaved", "o-"), ("tensor2tensor", "s--")):
             name = "paper (and concatenated)" if variant == "interleaved" else "tensor2tensor"
@@ -161,7 +151,7 @@ def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base:
 
     The curves for different p lie on top of each other: the dot product depends on k only.
     """
-    fig, ax = subplots(figsize=(9, 4.5))
+    fig, ax = subplots(figsize=(9, 4.5), left=0.65)
     ks = np.arange(-max_offset, max_offset + 1)
     ax.plot(
         ks,
@@ -187,7 +177,7 @@ def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base:
 def position_similarity_figure(num_positions: int = 60, d_model: int = 128, base=10000.0):
     """Heatmap of all dot products PE[p] . PE[q]: constant along every diagonal."""
     pe = sinusoidal_encoding(num_positions, d_model, base)
-    fig, ax = subplots(figsize=(7, 6))
+    fig, ax = subplots(figsize=(7, 6), left=0.65, right=0.8)  # right: the colour bar, its label
     image = ax.imshow(pe @ pe.T, cmap="viridis", interpolation="nearest")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="PE[p] · PE[q]")
     ax.set_xlabel("position q")
@@ -199,7 +189,7 @@ def position_similarity_figure(num_positions: int = 60, d_model: int = 128, base
 def random_cosines_figure(dims=(4, 64, 512), num_pairs: int = 4000, seed: int = 0):
     """Histograms of cosines between random vectors for several dimensions d."""
     rng = np.random.default_rng(seed)
-    fig, ax = subplots(figsize=(9, 4.5))
+    fig, ax = subplots(figsize=(9, 4.5), left=0.55)
     bins = np.linspace(-1, 1, 81)
     for d in dims:
         cos = random_cosines(d, num_pairs, rng)
@@ -228,8 +218,7 @@ def beyond_training_figure(
 ):
     """Left: a few dimensions, positions past ``train_length`` shaded as unseen. Right: the
     offset similarity out to ``max_offset``, which is not monotonic."""
-    fig, (left, right) = subplots(1, 2, figsize=(15, 4.8))
-    fig.subplots_adjust(wspace=0.2)
+    fig, (left, right) = subplots(1, 2, figsize=(15, 4.8), left=0.9, wspace=0.2)
     dimension_curves(total, d_model, dims, base, ax=left)
     left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
     left.legend(loc="lower left", fontsize=9, ncol=4, framealpha=0.95, columnspacing=1.0)
@@ -249,8 +238,7 @@ def shift_matrix_figure(
     k: int = 5, d_model: int = 16, base: float = 10000.0, max_offset: int = 60
 ):
     """Left: M_k as a heatmap (block diagonal). Right: the similarity curve with k marked."""
-    fig, (left, right) = subplots(1, 2, figsize=(13, 5))
-    fig.subplots_adjust(wspace=0.35)
+    fig, (left, right) = subplots(1, 2, figsize=(11, 5), wspace=0.3)
     image = left.imshow(
         shift_matrix(k, d_model, base), cmap=PE_CMAP, vmin=-1, vmax=1, interpolation="nearest"
     )

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from utils.attention import causal_mask, padding_mask, scaled_dot_product_attention
-from utils.plotting.attention import entropy, toy_example
+from utils.examples import entropy, toy_example
 from utils.widgets import render
 from utils.widgets.base import Explorer
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import html
-import struct
-import zlib
+import io
 
 import matplotlib
 import numpy as np
 from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 from utils.plotting.core import relative_luminance
 
@@ -92,25 +92,13 @@ def heatmap_html(
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
-    """Encode a ``(height, width, 3)`` uint8 array as a PNG file (no filtering, zlib level 6)."""
+    """Encode a ``(height, width, 3)`` uint8 array as a PNG file, with Pillow."""
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"rgb must have shape (height, width, 3), got {rgb.shape}")
-    height, width, _ = rgb.shape
-    raw = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # each row: filter byte 0 + pixels
-    raw[:, 1:] = rgb.reshape(height, 3 * width)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
-        + chunk(b"IEND", b"")
-    )
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="png")
+    return buffer.getvalue()
 
 
 def image_html(
