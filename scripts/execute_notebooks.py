@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +41,17 @@ def merge_streams(outputs: list) -> list:
     return merged
 
 
+def installed_kernelspec(name: str = "python3") -> dict:
+    """The kernelspec metadata JupyterLab writes for the installed kernel ``name``: stored
+    as it is, so opening a notebook does not change it (and ask to save on close)."""
+    spec = KernelSpecManager().get_kernel_spec(name)
+    return {"display_name": spec.display_name, "language": spec.language, "name": name}
+
+
 def clean(nb: nbformat.NotebookNode) -> None:
-    """Drop run-specific metadata and widget-view JSON from ``nb`` in place."""
+    """Drop run-specific metadata and widget-view JSON from ``nb`` in place; store the
+    installed kernel's kernelspec."""
+    nb.metadata.kernelspec = installed_kernelspec()
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("execution", None)
     for cell in nb.cells:

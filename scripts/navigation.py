@@ -6,13 +6,15 @@ Usage: python scripts/navigation.py          # rewrite what is out of date (make
 A notebook's first cell looks like::
 
     # NN · Title
-    <!-- nav -->...
+    ... <!-- nav -->
     One paragraph; its first sentence is the one-line summary.
     **You will learn**
     - bullet
 
-Every markdown line that starts with ``<!-- nav -->`` (the first cell's, and the last cell,
-which holds only that line) is replaced by previous / index / next links. The README's
+Every markdown line that holds ``<!-- nav -->`` (the first cell's, and the last cell,
+which holds only that line) is replaced by previous / index / next links followed by the
+marker. The marker goes at the END of the line: a line that starts with an HTML comment
+is an HTML block in CommonMark, and its links would show as raw text. The README's
 table sits between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``.
 tests/test_navigation.py runs the check, so `make test` fails when they drift.
 """
@@ -63,13 +65,15 @@ def describe(path: Path) -> Lesson:
                 in_learn = False
         if "you will learn" in text.lower():
             in_learn = True
-        elif not summary and text and not text.startswith(("#", NAV, "**", "-", ">")):
+        elif (
+            not summary and text and NAV not in text and not text.startswith(("#", "**", "-", ">"))
+        ):
             summary = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
     return Lesson(path, title, summary, learn)
 
 
 def nav_line(lessons: list[Lesson], index: int) -> str:
-    """``<!-- nav -->`` + links to the previous lesson, the README and the next lesson."""
+    """Links to the previous lesson, the README and the next lesson, then ``<!-- nav -->``."""
     parts = []
     if index > 0:
         prev = lessons[index - 1]
@@ -78,7 +82,7 @@ def nav_line(lessons: list[Lesson], index: int) -> str:
     if index + 1 < len(lessons):
         nxt = lessons[index + 1]
         parts.append(f"[{nxt.title} →]({nxt.path.name})")
-    return NAV + " | ".join(parts)
+    return " | ".join(parts) + " " + NAV
 
 
 def with_nav(path: Path, line: str) -> tuple[nbformat.NotebookNode, bool]:
@@ -89,8 +93,8 @@ def with_nav(path: Path, line: str) -> tuple[nbformat.NotebookNode, bool]:
         if cell.cell_type != "markdown":
             continue
         lines = cell.source.split("\n")
-        new = [line if old.startswith(NAV) else old for old in lines]
-        found += sum(old.startswith(NAV) for old in lines)
+        new = [line if NAV in old else old for old in lines]
+        found += sum(NAV in old for old in lines)
         if new != lines:
             cell.source, changed = "\n".join(new), True
     if found < 2 or nb.cells[-1].source.strip() != line:

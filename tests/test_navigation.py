@@ -1,6 +1,8 @@
 """The navigation lines and the README's notebook table are generated, and never stale."""
 
+import mistune
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from tests.conftest import load_script
@@ -45,14 +47,14 @@ def test_generates_links_and_table(tmp_path):
     assert nav.stale(root) == []
     middle = nbformat.read(root / "notebooks" / "02_lesson.ipynb", as_version=4)
     expected = (
-        "<!-- nav -->[← 01 · Lesson 01](01_lesson.ipynb) | [Index](../README.md) | "
-        "[03 · Lesson 03 →](03_lesson.ipynb)"
+        "[← 01 · Lesson 01](01_lesson.ipynb) | [Index](../README.md) | "
+        "[03 · Lesson 03 →](03_lesson.ipynb) <!-- nav -->"
     )
     assert expected in middle.cells[0].source and middle.cells[-1].source == expected
     first = nbformat.read(root / "notebooks" / "01_lesson.ipynb", as_version=4)
     assert (
         first.cells[-1].source
-        == "<!-- nav -->[Index](../README.md) | [02 · Lesson 02 →](02_lesson.ipynb)"
+        == "[Index](../README.md) | [02 · Lesson 02 →](02_lesson.ipynb) <!-- nav -->"
     )
     readme = (root / "README.md").read_text()
     row = "| [02 · Lesson 02](notebooks/02_lesson.ipynb) | Lesson 02 explains a thing. |"
@@ -70,3 +72,15 @@ def test_adding_a_notebook_makes_the_others_stale(tmp_path):
         "notebooks/03_lesson.ipynb",
         "README.md",
     }
+
+
+@pytest.mark.parametrize("path", nav.notebook_paths(), ids=lambda p: p.name)
+def test_navigation_lines_render_as_links(path):
+    """Rendered as CommonMark renders them (nbconvert's mistune; JupyterLab's marked agrees
+    on HTML blocks): every link of a nav line is an <a> element, none is left as text."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in (nb.cells[0], nb.cells[-1]):
+        line = next(line for line in cell.source.splitlines() if nav.NAV in line)
+        rendered = mistune.html(line)
+        assert "](" not in rendered, f"{path.name}: nav links render as raw text: {rendered}"
+        assert rendered.count("<a href=") == line.count("]("), rendered

@@ -15,6 +15,31 @@ Split by role, never by chapter:
 - ``utils.exercises``: checkers for the notebooks' exercises.
 - ``utils.notebook``: the one setup call every notebook makes.
 
-``utils._checks`` (input validation) and ``utils._kernels`` (the fast in-place, threaded
-code behind ``multi_head_attention``) are private.
+``utils._checks`` (input validation) is private. Every function is plain numpy, written
+as the notebook that teaches it computes it: open one next to its notebook.
 """
+
+# The functions the notebooks build, also reachable as ``utils.<name>``.
+from utils.attention import (  # noqa: E402
+    causal_mask,
+    combine_heads,
+    init_mha_params,
+    multi_head_attention,
+    padding_mask,
+    scaled_dot_product_attention,
+    softmax,
+    split_heads,
+)
+from utils.positional import sinusoidal_encoding  # noqa: E402
+
+__all__ = [
+    "causal_mask",
+    "combine_heads",
+    "init_mha_params",
+    "multi_head_attention",
+    "padding_mask",
+    "scaled_dot_product_attention",
+    "sinusoidal_encoding",
+    "softmax",
+    "split_heads",
+]

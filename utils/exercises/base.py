@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
+
+# verdict -> (word shown, text colour, background, border): readable without an emoji font
+STYLES = {
+    "correct": ("correct", "#14532d", "#dcfce7", "#16a34a"),
+    "wrong": ("wrong", "#7f1d1d", "#fee2e2", "#dc2626"),
+    "not attempted": ("not attempted yet", "#1f2937", "#f3f4f6", "#9ca3af"),
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,18 @@ class Feedback:
         }
         line = f"{text[self.status]}: {self.message}"
         return f"{line}\n   hint: {self.hint}" if self.hint and not self.ok else line
+
+    def _repr_html_(self) -> str:
+        """The verdict as a coloured box that names it in words (JupyterLab shows this)."""
+        word, colour, background, border = STYLES[self.status]
+        hint = ""
+        if self.hint and not self.ok:
+            hint = f'<div style="margin-top:2px"><b>hint:</b> {html.escape(self.hint)}</div>'
+        return (
+            f'<div class="exercise-feedback" style="color:{colour};background:{background};'
+            f'border-left:6px solid {border};padding:4px 10px;font-size:15px">'
+            f"<b>{word}</b>: {html.escape(self.message)}{hint}</div>"
+        )
 
 
 def correct(message: str) -> Feedback:

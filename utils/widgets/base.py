@@ -5,11 +5,18 @@ Why this shape: outside a browser (nbval, nbclient) an ``Output`` widget does no
 nbval fails. Setting ``output.outputs`` to a ready display_data bundle works in both
 places. The explorer's own text/plain repr is short and deterministic, because nbval
 compares it.
+
+A static view goes with it: the explorer's display also carries ``text/html``, a picture of
+its current state (the controls' values and the same HTML view the live widget shows).
+JupyterLab shows the live widget while the kernel runs; a notebook stored without widget
+state (``make outputs`` strips it), GitHub, nbviewer, a PDF export or the student copy show
+the static view instead of one line of text.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
 
 import ipywidgets as widgets
@@ -92,7 +99,42 @@ class Explorer:
     def __repr__(self) -> str:
         return f"{self.name}({self.describe()})"
 
+    def static_html(self) -> str:
+        """The current state as plain HTML: a title line, each control's value, the view."""
+        settings = " · ".join(
+            f"<b>{html.escape(_label(control))}</b> {html.escape(_value(control))}"
+            for control in self.controls
+        )
+        if self.last_png is not None:
+            alt = html.escape(self.describe())
+            view = f'<img alt="{alt}" src="data:image/png;base64,{self.last_png}"/>'
+        else:
+            view = self.last_view
+        return (
+            '<div class="explorer-static">'
+            f'<div style="font-size:13px;color:#555;margin-bottom:4px">{html.escape(self.name)}: '
+            "a picture of its starting state; run this cell to move the controls</div>"
+            f'<div style="margin-bottom:6px">{settings}</div>{view}</div>'
+        )
+
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.ui._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.static_html()
         return bundle
+
+
+def _label(control) -> str:
+    """What a control is called on screen (its description), or its kind."""
+    return getattr(control, "description", "") or type(control).__name__
+
+
+def _value(control) -> str:
+    """A control's value as its readout shows it (the label of an option, a number)."""
+    value = control.value
+    for option in getattr(control, "options", None) or ():
+        if isinstance(option, tuple) and option[1] == value:
+            return str(option[0])
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
