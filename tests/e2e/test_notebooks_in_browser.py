@@ -1,8 +1,11 @@
 """Every notebook as a learner meets it: JupyterLab in headless Chromium (``make e2e``).
 
-For each notebook: open it, wait for a live kernel, Run All, then check that no error or
-stderr output appeared, that every explorer rendered as a live widget, that changing each
-control of each explorer changes what it shows, and that the file on disk is untouched.
+For each notebook: open it and, before running anything, check what a learner sees first
+(navigation links are links, every explorer shows its static picture, nothing marks the
+notebook modified, and closing it asks nothing); then open it again, wait for a live
+kernel, Run All, and check that no error or stderr output appeared, that every explorer
+rendered as a live widget, that changing each control of each explorer changes what it
+shows, and that the file on disk is untouched.
 On failure a screenshot and the page HTML are saved under e2e-artifacts/<notebook>/.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -114,6 +118,48 @@ def exercise_widget(page, root, index: int) -> None:
         assert page.locator(ERROR_OUTPUT).count() == 0, f"explorer {index}: {what} -> error"
 
 
+def save_artifacts(page, artifacts: Path) -> None:
+    """A full-page screenshot and the page's HTML, for a failed test (CI keeps the folder)."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(artifacts / "screenshot.png"), full_page=True)
+    (artifacts / "page.html").write_text(page.content(), encoding="utf-8")
+    print(f"screenshot and page HTML saved in {artifacts}")
+
+
+def git_status(path: Path) -> str:
+    """``git status --porcelain`` of one file: empty when it is as committed."""
+    command = ["git", "status", "--porcelain", "--", str(path)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_opening_and_closing_changes_nothing(lab, browser, path):
+    base, token = lab
+    before = git_status(path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{base}/lab/tree/notebooks/{path.name}?reset&token={token}")
+        page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+        page.wait_for_timeout(1500)  # metadata updates after the kernel connects
+        first = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown").first
+        assert first.locator("a[href*='README.md']").count() == 1, "nav: no link to the index"
+        assert "](" not in first.inner_text(), "nav links render as raw Markdown"
+        statics = page.locator(".jp-OutputArea-output .explorer-static")
+        assert statics.count() == expected_explorers(path), "an explorer has no static view"
+        assert "Error displaying widget" not in page.inner_text("body")
+        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
+        assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "modified on open"
+        tab.locator(".lm-TabBar-tabCloseIcon").click()
+        page.wait_for_timeout(1000)
+        assert page.locator(".jp-Dialog").count() == 0, "closing asks to save changes"
+    except Exception:
+        save_artifacts(page, ARTIFACTS / f"{path.stem}-open-close")
+        raise
+    finally:
+        page.close()
+    assert git_status(path) == before, f"{path.name} changed on disk"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_widgets_respond(lab, browser, path):
     base, token = lab
@@ -134,10 +180,7 @@ def test_notebook_runs_and_widgets_respond(lab, browser, path):
             root.scroll_into_view_if_needed()
             exercise_widget(page, root, index)
     except Exception:
-        artifacts.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(artifacts / "screenshot.png"), full_page=True)
-        (artifacts / "page.html").write_text(page.content(), encoding="utf-8")
-        print(f"screenshot and page HTML saved in {artifacts}")
+        save_artifacts(page, artifacts)
         raise
     finally:
         page.close()
