@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test unit notebooks outputs figures lint format nav e2e bench clean
+.PHONY: help venv lab test unit notebooks outputs figures lint format nav e2e bench student clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,10 +28,10 @@ lab: $(STAMP) ## Open JupyterLab on notebooks/
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
 
 test: $(STAMP) ## Run every test: utils unit tests, then strict nbval over every notebook
-	$(PY) -m pytest tests notebooks $(NBVAL) -m "not browser"
+	$(PY) -m pytest tests notebooks $(NBVAL) -m "not browser and not classroom"
 
 unit: $(STAMP) ## Only the unit tests of utils (fast)
-	$(PY) -m pytest tests -m "not browser"
+	$(PY) -m pytest tests -m "not browser and not classroom"
 
 notebooks: $(STAMP) ## Only strict nbval over the stored notebook outputs
 	$(PY) -m pytest notebooks $(NBVAL)
@@ -56,8 +56,11 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 bench: $(STAMP) ## Time notebooks, widget callbacks and attention vs torch; writes bench/results.md + README
 	$(PY) scripts/bench.py
 
-clean: ## Remove the venv and caches
-	rm -rf $(VENV) .hypothesis .pytest_cache e2e-artifacts *.egg-info
+student: $(STAMP) ## Write student/: every notebook without its solutions, for a class
+	$(PY) scripts/student_copy.py
+
+clean: ## Remove the venv, caches and generated copies
+	rm -rf $(VENV) .hypothesis .pytest_cache e2e-artifacts *.egg-info student
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 E2E_STAMP := $(VENV)/.installed-e2e
@@ -66,4 +69,4 @@ $(E2E_STAMP): $(STAMP) requirements-e2e.txt
 	touch $(E2E_STAMP)
 
 e2e: $(E2E_STAMP) ## Every notebook in JupyterLab in headless Chromium (needs Debian's chromium)
-	$(PY) -m pytest tests/e2e -m browser -p no:randomly -v
+	$(PY) -m pytest tests/e2e -m "browser or classroom" -p no:randomly -v
