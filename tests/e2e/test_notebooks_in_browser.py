@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.e2e.lab import CHROMIUM, CHROMIUM_ARGS, ROOT, lab_server
+from tests.e2e.lab import ROOT
 from utils.widgets import all_explorers
 
 pytestmark = pytest.mark.browser
@@ -44,24 +44,6 @@ def expected_explorers(path: Path) -> int:
             text = output.get("data", {}).get("text/plain", "")
             count += isinstance(text, str) and text.startswith(names)
     return count
-
-
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
-    with lab_server(tmp_path_factory.mktemp("lab")) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def run_all(page) -> None:
