@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test unit notebooks outputs figures lint format nav e2e bench student clean
+.PHONY: help venv lab test unit notebooks outputs figures lint format nav e2e bench student teaching clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 
 bench: $(STAMP) ## Time notebooks, widget callbacks and attention vs torch; writes bench/results.md + README
 	$(PY) scripts/bench.py
+
+teaching: $(STAMP) ## Recompute the minutes per section in TEACHING.md (one rule, in the script)
+	$(PY) scripts/teaching_times.py
 
 student: $(STAMP) ## Write student/: every notebook without its solutions, for a class
 	$(PY) scripts/student_copy.py

@@ -1,0 +1,156 @@
+"""Minutes per section of every notebook, by one rule, for TEACHING.md.
+
+Usage: python scripts/teaching_times.py          # rewrite the tables in TEACHING.md
+       python scripts/teaching_times.py --check  # exit 1 when they are out of date
+
+The rule, the same for every section of every notebook:
+- prose is spoken at 130 words a minute, visible cells and speaker notes alike;
+- each code cell costs 1 minute (run it, read its output with the room);
+- each explorer costs 3 minutes more (move the controls, ask what changed);
+- each exercise costs 6 minutes (the room works on it, one answer is discussed).
+A section runs from one ``## `` heading to the next; the opening cell and the setup cell
+count as "Opening". A part whose heading (``##`` or ``###``) says "(optional)" is counted
+again in the "optional" column: the minutes a teacher saves by skipping it. The solutions
+get no time of their own: they are discussed within each exercise's minutes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "TEACHING.md"
+WORDS_PER_MINUTE = 130
+CODE_MINUTES, EXPLORER_MINUTES, EXERCISE_MINUTES = 1.0, 3.0, 6.0
+EXPLORER = re.compile(r"\b[A-Z][A-Za-z]*Explorer\(")
+EXERCISE = re.compile(r"^### Exercise \d+", re.M)
+
+
+@dataclass
+class Cost:
+    """What a stretch of cells holds, and the minutes the rule gives it."""
+
+    words: int = 0
+    code_cells: int = 0
+    explorers: int = 0
+    exercises: int = 0
+
+    @property
+    def minutes(self) -> float:
+        spoken = self.words / WORDS_PER_MINUTE
+        work = self.code_cells * CODE_MINUTES + self.explorers * EXPLORER_MINUTES
+        return spoken + work + self.exercises * EXERCISE_MINUTES
+
+    def add(self, cell) -> None:
+        if cell.cell_type == "markdown":
+            spoken = [line for line in cell.source.splitlines() if "<!-- nav -->" not in line]
+            self.words += words("\n".join(spoken))
+            self.exercises += len(EXERCISE.findall(cell.source))
+        else:
+            self.code_cells += 1
+            self.explorers += len(EXPLORER.findall(cell.source))
+
+
+@dataclass
+class Section:
+    title: str
+    cost: Cost = field(default_factory=Cost)
+    optional: Cost = field(default_factory=Cost)
+
+    @property
+    def minutes(self) -> int:
+        if self.title == "Solutions":
+            return 0
+        return max(1, math.ceil(self.cost.minutes))
+
+    @property
+    def optional_minutes(self) -> int:
+        return math.ceil(self.optional.minutes)
+
+
+def words(markdown: str) -> int:
+    """Words read aloud: link targets and HTML comments are not; a CJK character is one."""
+    text = re.sub(r"<!--.*?-->", " ", markdown, flags=re.S)
+    text = re.sub(r"\]\([^)]*\)", "]", text)
+    return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’.-]*|[\u3400-\u9fff]", text))
+
+
+def sections(path: Path) -> list[Section]:
+    """The notebook's sections with what each holds."""
+    nb = nbformat.read(path, as_version=4)
+    found, in_optional = [Section("Opening")], False
+    for cell in nb.cells:
+        first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+        heading = cell.cell_type == "markdown" and first.startswith(("## ", "### "))
+        if heading and first.startswith("## "):
+            found.append(Section(first[3:].strip()))
+        if heading:
+            in_optional = "(optional)" in first.lower()
+        found[-1].cost.add(cell)
+        if in_optional:
+            found[-1].optional.add(cell)
+    return found
+
+
+def table(path: Path) -> str:
+    """A Markdown table: section, minutes, optional minutes, and what they are made of."""
+    rows = [
+        "| section | minutes | of which optional | words | code cells | explorers | exercises |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    total = optional = 0
+    for s in sections(path):
+        c = s.cost
+        rows.append(
+            f"| {s.title} | {s.minutes} | {s.optional_minutes or ''} | {c.words} | "
+            f"{c.code_cells} | {c.explorers} | {c.exercises} |"
+        )
+        total += s.minutes
+        optional += s.optional_minutes
+    rows.append(f"| **total** | **{total}** | {optional} | | | | |")
+    return "\n".join(rows)
+
+
+def total_minutes(path: Path) -> int:
+    return sum(s.minutes for s in sections(path))
+
+
+def notebooks() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def rendered(guide: str) -> str:
+    """``guide`` with each ``<!-- times:NN -->...<!-- /times -->`` block recomputed."""
+    for path in notebooks():
+        key = path.name[:2]
+        start, end = f"<!-- times:{key} -->", "<!-- /times -->"
+        if start not in guide:
+            continue
+        head, rest = guide.split(start, 1)
+        _, tail = rest.split(end, 1)
+        guide = f"{head}{start}\n{table(path)}\n{end}{tail}"
+    return guide
+
+
+def main(argv: list[str]) -> int:
+    guide = GUIDE.read_text(encoding="utf-8")
+    new = rendered(guide)
+    if argv == ["--check"]:
+        if new != guide:
+            print("TEACHING.md's minute tables are out of date: run `make teaching`")
+            return 1
+        return 0
+    if new != guide:
+        GUIDE.write_text(new, encoding="utf-8")
+        print("updated TEACHING.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
