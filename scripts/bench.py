@@ -214,6 +214,58 @@ def bench_mha(repeats: int, pause: float) -> list[str]:
     return rows
 
 
+# --- 4. notebook 06's targets: tiled attention and the KV cache -------------------------------
+
+
+def bench_scale(repeats: int, pause: float) -> list[str]:
+    """Markdown rows for notebook 06's targets, too slow to run inside the notebook:
+    tiled (online softmax) against plain attention at n = 8192 (d = 64, one head, float32):
+    tracemalloc peak memory and median time; and generating 512 tokens with a KV cache
+    against recomputing causal attention at every step (the notebook's layer, d_model = 64,
+    h = 4): median time."""
+    from utils.attention import scaled_dot_product_attention
+    from utils.decoding import causal_self_attention_incremental, causal_self_attention_recompute
+    from utils.efficient import online_softmax_attention, peak_memory
+
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((8192, 64), dtype=np.float32) for _ in range(3))
+    _, plain_bytes = peak_memory(scaled_dot_product_attention, q, k, v)
+    _, tiled_bytes = peak_memory(online_softmax_attention, q, k, v, block_size=128)
+    attention = timed_medians(
+        {
+            "plain": lambda: scaled_dot_product_attention(q, k, v),
+            "tiled": lambda: online_softmax_attention(q, k, v, block_size=128),
+        },
+        repeats,
+        pause,
+    )
+    params, x = init_mha_params(64, 4), rng.standard_normal((512, 64))
+    decoding = timed_medians(
+        {
+            "recompute": lambda: causal_self_attention_recompute(x, params, 4),
+            "cached": lambda: causal_self_attention_incremental(x, params, 4),
+        },
+        max(1, repeats // 2),
+        pause,
+    )
+    memory_ratio = tiled_bytes / plain_bytes
+    time_ratio = attention["tiled"] / attention["plain"]
+    speedup = decoding["recompute"] / decoding["cached"]
+    mib = 2**20
+    return [
+        "| measurement | plain / recompute | tiled / cached | ratio | target |",
+        "| --- | ---: | ---: | ---: | --- |",
+        f"| peak memory, n = 8192 | {plain_bytes / mib:.1f} MiB | {tiled_bytes / mib:.1f} MiB "
+        f"| 1/{1 / memory_ratio:.0f} | <= 1/20: {'ok' if memory_ratio <= 1 / 20 else 'OVER'} |",
+        f"| time, n = 8192 | {1000 * attention['plain']:.0f} ms | "
+        f"{1000 * attention['tiled']:.0f} ms | {time_ratio:.2f} | "
+        f"<= 1.5: {'ok' if time_ratio <= 1.5 else 'OVER'} |",
+        f"| generate 512 tokens | {1000 * decoding['recompute']:.0f} ms | "
+        f"{1000 * decoding['cached']:.0f} ms | {speedup:.1f}x faster | "
+        f">= 5x: {'ok' if speedup >= 5 else 'UNDER'} |",
+    ]
+
+
 # --- report --------------------------------------------------------------------------------------
 
 
@@ -254,6 +306,13 @@ def report(args) -> str:
         "`utils` is the plain numpy the notebooks teach, not a race with torch's kernels):",
         "",
         *bench_mha(args.mha_repeats, args.pause),
+        "",
+    ]
+    parts += [
+        "**Notebook 06's targets** (tiled attention, block 128, and KV-cache decoding; "
+        "medians, tracemalloc peaks):",
+        "",
+        *bench_scale(args.mha_repeats, args.pause),
         "",
     ]
     return "\n".join(parts)

@@ -12,6 +12,8 @@ Taught in notebooks/06_attention_at_scale.ipynb, sections 1 and 2.
   :func:`utils.attention.scaled_dot_product_attention` but it holds ``(n_q, block_size)``
   scores at a time instead of ``(n_q, n_k)``.
 - :func:`score_bytes`: the size of the largest score array each version holds.
+- :func:`estimate_costs`: memory and time of plain, tiled and cached attention from formulas
+  and stored measurements (``MEASURED_NS``), for the explorer.
 
 Plain numpy, no threads: the only "trick" is the order of the computation.
 """
@@ -25,6 +27,7 @@ import numpy as np
 
 from utils._checks import as_float_array, require_positive_int, require_real_scalar
 from utils.attention import _check_mask, _check_qkv, _require_finite
+from utils.decoding import kv_cache_bytes
 
 __all__ = [
     "peak_memory",
@@ -33,6 +36,8 @@ __all__ = [
     "running_max_and_sum",
     "online_softmax_attention",
     "score_bytes",
+    "MEASURED_NS",
+    "estimate_costs",
 ]
 
 
@@ -188,3 +193,71 @@ def score_bytes(
     h = require_positive_int(num_heads, "num_heads")
     width = n_k if block_size is None else min(require_positive_int(block_size, "block_size"), n_k)
     return h * n_q * width * require_positive_int(bytes_per_value, "bytes_per_value")
+
+
+# --- the cost model behind the explorer: formulas plus stored measurements -----------------------
+
+BYTES_PER_VALUE = {"float16": 2, "float32": 4, "float64": 8}
+
+# Nanoseconds per score entry of one head with d_k = 64, measured with numpy on a 2-core
+# x86 machine (OpenBLAS, one call at n = 2048; float16 at n = 512), medians of 7 runs:
+# plain scaled_dot_product_attention, online_softmax_attention per block size, and one
+# decoding step (one query against n cached keys) plus its fixed cost per step. Indicative
+# only: re-measure with `make bench`. numpy has no fast float16 matrix product (a GPU has).
+MEASURED_NS = {
+    "float32": {
+        "plain": 7.0,
+        "tiled": {32: 9.0, 64: 6.0, 128: 5.0, 256: 4.5, 512: 4.0, 1024: 5.5},
+        "decode": 60.0,
+        "decode_step_us": 40.0,
+    },
+    "float64": {
+        "plain": 30.0,
+        "tiled": {32: 60.0, 64: 40.0, 128: 30.0, 256: 25.0, 512: 20.0, 1024: 19.0},
+        "decode": 120.0,
+        "decode_step_us": 40.0,
+    },
+    "float16": {
+        "plain": 290.0,
+        "tiled": {32: 330.0, 64: 310.0, 128: 300.0, 256: 290.0, 512: 300.0, 1024: 310.0},
+        "decode": 600.0,
+        "decode_step_us": 60.0,
+    },
+}
+PEAK_COPIES = 3  # score-shaped arrays alive at once at the softmax (measured in section 1)
+
+
+def estimate_costs(
+    n, num_heads=8, num_kv_heads=8, head_dim=64, block_size=128, dtype="float32"
+) -> dict:
+    """Memory and time of one attention layer over ``n`` tokens, four ways, from formulas
+    and the stored measurements ``MEASURED_NS`` (so an explorer answers at once).
+
+    Returns ``{name: {"bytes": int, "seconds": float}}`` for ``"plain"`` (all n queries,
+    ``3 h n^2`` score-sized values at the peak), ``"tiled"`` (``3 h n (block + d)``
+    values), ``"cached step"`` (one new token with a KV cache: the cache ``2 h_kv n d``
+    plus ``h n`` scores) and ``"recompute step"`` (one new token without a cache: causal
+    attention over all n tokens again, the plain cost). Projections are left out.
+    """
+    if dtype not in MEASURED_NS:
+        raise ValueError(f"dtype must be one of {tuple(MEASURED_NS)}, got {dtype!r}")
+    ns = MEASURED_NS[dtype]
+    if block_size not in ns["tiled"]:
+        raise ValueError(f"block_size must be one of {tuple(ns['tiled'])}, got {block_size!r}")
+    b = BYTES_PER_VALUE[dtype]
+    n, h = require_positive_int(n, "n"), require_positive_int(num_heads, "num_heads")
+    d = require_positive_int(head_dim, "head_dim")
+    plain = {"bytes": PEAK_COPIES * h * n * n * b, "seconds": h * n * n * ns["plain"] * 1e-9}
+    cache = kv_cache_bytes(1, num_kv_heads, d, n, bytes_per_value=b)
+    return {
+        "plain": plain,
+        "tiled": {
+            "bytes": PEAK_COPIES * h * n * (min(block_size, n) + d) * b,
+            "seconds": h * n * n * ns["tiled"][block_size] * 1e-9,
+        },
+        "cached step": {
+            "bytes": cache + h * n * b,
+            "seconds": h * n * ns["decode"] * 1e-9 + ns["decode_step_us"] * 1e-6,
+        },
+        "recompute step": dict(plain),
+    }

@@ -1,0 +1,115 @@
+"""utils.plotting.scale: figures draw the right data, titled and labelled, inside their canvas."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from utils.plotting import scale as figs
+from utils.positional import alibi_slopes
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _inside_canvas(fig) -> bool:
+    """True when every drawn artist lies within the figure (shown uncropped in notebooks)."""
+    renderer = fig.canvas.get_renderer()
+    box = fig.get_tightbbox(renderer)  # inches
+    width, height = fig.get_size_inches()
+    return (
+        box.x0 >= -0.01 and box.y0 >= -0.01 and box.x1 <= width + 0.01 and box.y1 <= height + 0.01
+    )
+
+
+def _measured():
+    ns = [256, 512, 1024, 2048]
+    plain = {
+        "n": ns,
+        "seconds": [3e-4 * (n / 256) ** 2 for n in ns],
+        "bytes": [12 * n * n for n in ns],
+    }
+    tiled = {
+        "n": ns,
+        "seconds": [2e-4 * (n / 256) ** 2 for n in ns],
+        "bytes": [n * 768 * 4 for n in ns],
+        "block_size": 128,
+    }
+    blocks = {
+        "block_size": [32, 128, 512],
+        "seconds": [0.2, 0.05, 0.07],
+        "bytes": [1e6, 3e6, 9e6],
+        "n": 2048,
+        "plain_seconds": 0.06,
+        "plain_bytes": 5e7,
+    }
+    return plain, tiled, blocks
+
+
+def _all_figures():
+    plain, tiled, blocks = _measured()
+    made = {name: make for name, make in figs.FIGURES.items()}
+    made["cost"] = lambda: figs.cost_figure(plain["n"], plain["seconds"], plain["bytes"])
+    made["tiled"] = lambda: figs.tiled_figure(plain, tiled, blocks)
+    made["kv"] = lambda: figs.kv_cache_figure(
+        [32, 64, 128], [0.01, 0.04, 0.16], [0.004, 0.008, 0.016]
+    )
+    return made
+
+
+@pytest.mark.parametrize("name", sorted(_all_figures()))
+def test_every_figure_is_titled_labelled_and_inside_its_canvas(name):
+    fig = _all_figures()[name]()
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.axison]
+    assert panels
+    for ax in panels:
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert _inside_canvas(fig), f"{name} sticks out of its canvas"
+
+
+def test_registered_figures_are_the_deterministic_ones():
+    assert set(figs.FIGURES) == {
+        "06_online_softmax.png",
+        "06_gqa.png",
+        "06_rope.png",
+        "06_alibi.png",
+    }
+
+
+def test_online_softmax_figure_shows_the_running_values():
+    x = [1.0, 3.0, 2.0, 5.0]
+    fig = figs.online_softmax_figure(x, 2)
+    right = fig.axes[1]
+    _, y = right.lines[0].get_data()
+    np.testing.assert_allclose(y, [np.exp(-2) + 1, (np.exp(-2) + 1) * np.exp(-2) + np.exp(-3) + 1])
+
+
+def test_alibi_figure_uses_the_paper_slopes():
+    fig = figs.alibi_figure(8, 6)
+    assert "1/2 " in fig.axes[0].get_title() and "1/256" in fig.axes[1].get_title()
+    legend = [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
+    assert len(legend) == 8 and legend[-1].endswith("1/256")
+    assert alibi_slopes(8)[0] == 0.5
+
+
+def test_kv_cache_figure_writes_the_speedups():
+    fig = figs.kv_cache_figure([32, 64], [0.1, 0.4], [0.01, 0.02])
+    texts = [t.get_text() for t in fig.axes[1].texts]
+    assert texts == ["10×", "20×"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(2**31, "2 GiB"), (512 * 2**20, "512 MiB"), (1536, "1.5 KiB"), (3, "3 B"), (2**41, "2 TiB")],
+)
+def test_format_bytes(value, text):
+    assert figs.format_bytes(value) == text
+
+
+def test_format_seconds_and_counts():
+    assert figs.format_seconds(3.7581) == "3.76 s"
+    assert figs.format_seconds(0.0125) == "12.5 ms"
+    assert figs.format_seconds(4e-5) == "40 µs"
+    assert [figs.format_count(v) for v in (256, 4096, 65536, 2**20)] == ["256", "4k", "64k", "1M"]

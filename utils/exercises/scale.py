@@ -1,0 +1,312 @@
+"""Checkers for the exercises of notebooks/06_attention_at_scale.ipynb.
+
+Each returns a :class:`utils.exercises.Feedback` and never raises on a learner's answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.decoding import kv_cache_bytes
+from utils.exercises.base import (
+    Feedback,
+    attempt,
+    correct,
+    is_unanswered,
+    not_attempted,
+    wrong,
+)
+from utils.positional import rope
+
+__all__ = [
+    "CACHE_TASK",
+    "check_cache_size",
+    "CACHE_OPTIONS",
+    "check_why_not_queries",
+    "TILING_OPTIONS",
+    "check_tiling_claim",
+    "check_merge",
+    "check_my_rope",
+]
+
+# Exercise 1: a grouped-query model whose KV cache the learner sizes by hand.
+CACHE_TASK = {
+    "num_layers": 40,
+    "num_heads": 32,
+    "num_kv_heads": 8,
+    "head_dim": 128,
+    "seq_len": 8192,
+    "bytes_per_value": 2,
+}
+GiB = 2**30
+
+
+def _with_hint(feedback: Feedback, hint: str) -> Feedback:
+    """Replace the generic hint of a "not attempted" Feedback by an exercise-specific one."""
+    return not_attempted(hint) if feedback.status == "not attempted" else feedback
+
+
+def _as_number(answer):
+    """``float(answer)`` or None when it is not one finite real number."""
+    try:
+        value = float(np.asarray(answer, dtype=float).item())
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _letter(answer, options):
+    """``answer`` as an upper-case letter among ``options``, or None."""
+    if isinstance(answer, str) and answer.strip().upper() in options:
+        return answer.strip().upper()
+    return None
+
+
+# --- exercise 1: a KV cache by hand --------------------------------------------------------------
+
+
+def check_cache_size(answer, task=None) -> Feedback:
+    """Exercise 1: the KV cache of one sequence of ``CACHE_TASK``, in GiB (2**30 bytes)."""
+    t = CACHE_TASK if task is None else task
+    if is_unanswered(answer):
+        return not_attempted("2 (keys and values) × layers × key/value heads × head_dim × tokens")
+    value = _as_number(answer)
+    if value is None:
+        return wrong(f"expected one number of GiB, got {answer!r}", "e.g. answer = 3.5")
+    sizes = (t["num_layers"], t["num_kv_heads"], t["head_dim"], t["seq_len"])
+    right = kv_cache_bytes(*sizes, bytes_per_value=t["bytes_per_value"])
+    if np.isclose(value, right / GiB, rtol=1e-3):
+        return correct(
+            f"2 × {t['num_layers']} × {t['num_kv_heads']} × {t['head_dim']} × {t['seq_len']} "
+            f"× {t['bytes_per_value']} bytes = {right:,} bytes = {right / GiB:g} GiB"
+        )
+    mistakes = (
+        (
+            right * t["num_heads"] / t["num_kv_heads"] / GiB,
+            (
+                f"you counted all {t['num_heads']} query heads; only the {t['num_kv_heads']} "
+                "key/value heads are cached",
+                "queries are never cached, and h_kv heads hold every key and value",
+            ),
+        ),
+        (
+            right / 2 / GiB,
+            (
+                "that is the keys only (or the values only)",
+                "each token stores a key AND a value per head and layer: a factor 2",
+            ),
+        ),
+        (
+            right / t["num_layers"] / GiB,
+            (
+                "that is one layer's cache",
+                "every layer has its own keys and values: multiply by the layers",
+            ),
+        ),
+        (
+            right * 2 / GiB,
+            (
+                "that is the cache in float32 (4 bytes per value)",
+                "float16 takes 2 bytes per value",
+            ),
+        ),
+        (
+            right / 1e9,
+            (
+                "that is the size in GB (10^9 bytes); in GiB (2^30 bytes) it is a little less",
+                "divide the bytes by 2**30",
+            ),
+        ),
+        (right * 8 / GiB, ("that counts bits, not bytes", "float16 is 2 bytes, not 16")),
+    )
+    for mistaken, (message, hint) in mistakes:
+        if np.isclose(value, mistaken, rtol=1e-3):
+            return wrong(f"{value:g}: {message}", hint)
+    return wrong(
+        f"{value:g} GiB is not the size of this cache",
+        "2 × layers × h_kv × head_dim × tokens × 2 bytes, then divide by 2**30",
+    )
+
+
+# --- exercise 2: why keys and values, and not queries --------------------------------------------
+
+CACHE_OPTIONS = {
+    "A": "Queries are larger than keys and values, so caching them would cost too much memory.",
+    "B": "A past token's query was only needed for that token's own output; later tokens "
+    "read only the keys and values of earlier tokens.",
+    "C": "A past token's query changes when a new token arrives, so a cached query would "
+    "be stale.",
+    "D": "Caching queries would break the causal mask.",
+}
+CACHE_MISTAKES = {
+    "A": "in standard attention q, k and v of a head all have d_k (or d_v) columns: the same "
+    "size. Size is not the reason",
+    "C": "with a causal mask nothing about an earlier token changes when a later one "
+    "arrives: not its query, key, value or output (section 3 checks the outputs)",
+    "D": "the mask decides which keys a query may read; storing vectors does not change it",
+}
+
+
+def check_why_not_queries(answer) -> Feedback:
+    """Exercise 2 (conceptual): one letter from ``CACHE_OPTIONS``; B is right."""
+    if is_unanswered(answer):
+        return not_attempted("at step t, which vectors of tokens 0..t-1 does the new query use?")
+    letter = _letter(answer, CACHE_OPTIONS)
+    if letter is None:
+        return wrong(f"{answer!r}: answer with one letter, {list(CACHE_OPTIONS)}", 'e.g. "A"')
+    if letter == "B":
+        return correct(
+            "step t needs q_t (new), and k_0..k_t, v_0..v_t: old queries are never read "
+            "again, old keys and values at every later step"
+        )
+    return wrong(CACHE_MISTAKES[letter], "write out step t: q_t · k_j for j <= t, then v_j")
+
+
+# --- exercise 3: what tiling buys ----------------------------------------------------------------
+
+TILING_OPTIONS = {
+    "A": "Fewer multiply-adds: it skips most of the n × n scores.",
+    "B": "The same multiply-adds and the same result (up to round-off), but it never holds "
+    "the n × n matrix, so its peak memory grows like n instead of n².",
+    "C": "An approximation of softmax, close but not equal to it, in exchange for speed.",
+    "D": "It only works with a causal mask.",
+}
+TILING_MISTAKES = {
+    "A": "every block of keys is read and every score is computed once, exactly as in the "
+    "plain version: the multiply-adds are the same (section 2's times grow like n² too)",
+    "C": "the running maximum and sum make the result exact, not approximate: section 2 "
+    "checks it against the plain version",
+    "D": "it works with any mask, or none: section 2 measures it without a mask",
+}
+
+
+def check_tiling_claim(answer) -> Feedback:
+    """Exercise 3 (conceptual): one letter from ``TILING_OPTIONS``; B is right."""
+    if is_unanswered(answer):
+        return not_attempted("compare the plain and tiled curves of section 2, memory and time")
+    letter = _letter(answer, TILING_OPTIONS)
+    if letter is None:
+        return wrong(f"{answer!r}: answer with one letter, {list(TILING_OPTIONS)}", 'e.g. "A"')
+    if letter == "B":
+        return correct(
+            "the order of the computation changes, not its amount: memory O(n · block) "
+            "instead of O(n²), the same result"
+        )
+    return wrong(
+        TILING_MISTAKES[letter],
+        "what does the online softmax change: the sum, or when it is known?",
+    )
+
+
+# --- exercise 4: merge two partial softmax sums --------------------------------------------------
+
+MERGE_HINT = (
+    "the new maximum is max(m_a, m_b); rescale each sum from its own maximum: "
+    "s_a * exp(m_a - m) + s_b * exp(m_b - m)"
+)
+
+
+def _merge_cases():
+    """Pairs of row parts ``(a, b)`` whose statistics are merged (fixed, with large values)."""
+    rng = np.random.default_rng(6)
+    cases = [(np.array([1.0, 3.0]), np.array([2.0, 5.0, 0.5]))]
+    cases.append((np.array([4.0, -1.0]), np.array([0.0])))  # the first part holds the max
+    cases.append((rng.normal(0, 30, size=7), rng.normal(0, 30, size=4)))  # exp(30) overflows
+    return cases
+
+
+def _stats(x):
+    """(max, sum of exp(x - max)) of one part of a row."""
+    m = float(np.max(x))
+    return m, float(np.exp(x - m).sum())
+
+
+def check_merge(function) -> Feedback:
+    """Exercise 4: ``function(m_a, s_a, m_b, s_b) -> (m, s)`` merges the (maximum, sum of
+    exp(x - maximum)) of two parts of a row into those of the whole row."""
+    for a, b in _merge_cases():
+        (m_a, s_a), (m_b, s_b) = _stats(a), _stats(b)
+        result, feedback = attempt(function, m_a, s_a, m_b, s_b)
+        if feedback is not None:
+            return _with_hint(feedback, "both sums must be relative to the same maximum first")
+        try:
+            m, s = (float(np.asarray(r, dtype=float).item()) for r in result)
+        except (TypeError, ValueError):
+            return wrong(f"expected two numbers (m, s), got {result!r}", "return m, s")
+        right_m, right_s = _stats(np.concatenate([a, b]))
+        if np.isclose(m, right_m) and np.isclose(s, right_s, rtol=1e-9):
+            continue
+        if not np.isclose(m, right_m):
+            return wrong(
+                f"m = {m:g}, expected the larger maximum {right_m:g}", "m = max(m_a, m_b)"
+            )
+        unscaled = (
+            s_a + s_b,
+            s_a * np.exp(m_a - right_m) + s_b,
+            s_a + s_b * np.exp(m_b - right_m),
+        )
+        if any(np.isclose(s, u) for u in unscaled):
+            return wrong(
+                "a sum was added without rescaling it from its own maximum to the new one "
+                "(sums relative to different maxima do not add)",
+                MERGE_HINT,
+            )
+        if np.isclose(s, s_a * np.exp(right_m - m_a) + s_b * np.exp(right_m - m_b)):
+            return wrong("the rescaling factors are upside down: exp(m - m_a) grows", MERGE_HINT)
+        return wrong(
+            f"for parts {np.round(a, 2)} and {np.round(b, 2)}: s = {s:.6g}, "
+            f"expected {right_s:.6g}",
+            MERGE_HINT,
+        )
+    return correct("the merged (m, s) equal those of the whole row, even with scores near 100")
+
+
+# --- exercise 5: RoPE by hand --------------------------------------------------------------------
+
+ROPE_HINT = (
+    "theta_i = 10000**(-2i/d); pair i is columns (2i, 2i+1): "
+    "a' = a cos(p theta_i) - b sin(p theta_i), b' = a sin(p theta_i) + b cos(p theta_i)"
+)
+
+
+def check_my_rope(function) -> Feedback:
+    """Exercise 5: ``function(x, positions)`` for ``x (n, d)`` and ``positions (n,)`` returns
+    ``utils.positional.rope(x, positions)`` (interleaved layout, base 10000)."""
+    rng = np.random.default_rng(5)
+    for n, d in ((5, 8), (3, 2)):
+        x = rng.normal(size=(n, d))
+        positions = rng.integers(0, 50, size=n)
+        result, feedback = attempt(function, x.copy(), positions.copy())
+        if feedback is not None:
+            return _with_hint(feedback, ROPE_HINT)
+        try:
+            out = np.asarray(result, dtype=float)
+        except (TypeError, ValueError):
+            return wrong(f"expected an array, got {type(result).__name__}")
+        if out.shape != x.shape:
+            return wrong(f"for x of shape {x.shape} you returned shape {out.shape}", ROPE_HINT)
+        expected = rope(x, positions)
+        if np.allclose(out, expected, atol=1e-9):
+            continue
+        diagnoses = (
+            (
+                rope(x, positions, layout="half"),
+                "you paired column i with i + d/2 (the half layout); the paper pairs 2i with 2i+1",
+            ),
+            (
+                rope(x, -positions),
+                "you turned each pair the other way (sin with the opposite sign): still a "
+                "relative encoding, but not the paper's rotation",
+            ),
+            (x, "nothing was rotated"),
+        )
+        for mistaken, message in diagnoses:
+            if np.allclose(out, mistaken, atol=1e-9):
+                return wrong(message, ROPE_HINT)
+        r, c = np.argwhere(~np.isclose(out, expected, atol=1e-9))[0]
+        return wrong(
+            f"row {r} (position {positions[r]}), column {c}: {out[r, c]:.4f}, expected "
+            f"{expected[r, c]:.4f}",
+            ROPE_HINT,
+        )
+    return correct("equal to utils.positional.rope: each pair turned by position × theta_i")
