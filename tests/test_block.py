@@ -575,10 +575,11 @@ def test_the_notebooks_numbers():
 # --- figures --------------------------------------------------------------------------------
 
 
-def inside_canvas(fig) -> bool:
+def canvas_gaps(fig) -> dict:
+    """Inches between the drawn content and each edge of the canvas (shown uncropped)."""
     box = fig.get_tightbbox(fig.canvas.get_renderer())
     width, height = fig.get_size_inches()
-    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
+    return {"left": box.x0, "bottom": box.y0, "right": width - box.x1, "top": height - box.y1}
 
 
 def test_figures_draw_inside_their_canvas_with_large_text():
@@ -589,7 +590,9 @@ def test_figures_draw_inside_their_canvas_with_large_text():
     drawn.append(figs.gradient_depth_figure((1, 6, 24), {"no residual": [2, 0.2, 3e-7]}, "t"))
     for name, fig in zip([*cheap, "gradient"], drawn, strict=True):
         fig.canvas.draw()
-        assert inside_canvas(fig), f"{name} sticks out of its canvas"
+        for side, gap in canvas_gaps(fig).items():
+            assert gap >= 0.03, f"{name}: content cut off at the {side} edge"
+            assert gap <= 1.0, f"{name}: {gap:.2f} in of empty margin on the {side}"
         sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
         assert min(sizes) >= 10, f"{name} has text smaller than 10 pt"
         plt.close(fig)

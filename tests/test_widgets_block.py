@@ -93,6 +93,8 @@ def test_stack_explorer_starts_at_six_layers():
     np.testing.assert_allclose(explorer.norms(False), post[:7])
     np.testing.assert_allclose(explorer.norms(True), pre[:7])
     assert chart_points(explorer.last_view) == [7, 7]
+    ticks = re.findall(r'text-anchor="middle">(\d+)</text>', explorer.last_view)
+    assert ticks[:7] == ["0", "4", "8", "12", "16", "20", "24"]  # the axis stays 0..24
     assert f"post-LN <b>{post[6]:.2f}</b>" in explorer.last_view
     assert f"pre-LN <b>{pre[6]:.2f}</b>" in explorer.last_view
     assert "√d_model = 2.83" in explorer.last_view
@@ -103,7 +105,8 @@ def test_more_layers_extend_the_lines():
     explorer.layers_control.value = 24
     assert explorer.renders == 2 and chart_points(explorer.last_view) == [25, 25]
     assert "after layer 24: post-LN <b>2.83</b>" in explorer.last_view
-    assert "of 24 layers" in explorer.last_view
+    assert "the residual stream through 24 layers" in explorer.last_view
+    assert explorer.last_view.count("<circle") == 2 * 25
     explorer.layers_control.value = 99  # clamped to the maximum: no change, no redraw
     assert explorer.k == 24 and explorer.renders == 2
 

@@ -159,22 +159,67 @@ class StackExplorer(Explorer):
         """``(k + 1,)`` mean token norms: the input, then after each of the k layers."""
         return self._norms[self.scale_control.value, norm_first][: self.k + 1]
 
+    def chart_svg(self) -> str:
+        """The two stacks' norms after each of the first k layers, on axes fixed at 0..24
+        layers (integer ticks) and 0..the largest norm of this input size: moving the
+        slider extends the lines rather than rescaling the picture."""
+        width, height, left, right, top, bottom = 600, 300, 56, 16, 12, 46
+        plot_w, plot_h = width - left - right, height - top - bottom
+        scale = self.scale_control.value
+        y_max = 1.1 * max(self._norms[scale, False].max(), self._norms[scale, True].max())
+        y_ticks = render._ticks(0.0, y_max)
+
+        def sx(layer):
+            return left + layer / self.max_layers * plot_w
+
+        def sy(value):
+            return top + (1 - value / y_max) * plot_h
+
+        parts = [
+            f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+            'stroke="#888"/>'
+        ]
+        for t in y_ticks:
+            parts.append(
+                f'<line x1="{left - 4}" x2="{left + plot_w}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" '
+                f'stroke="#ddd"/><text x="{left - 6}" y="{sy(t) + 5:.1f}" '
+                f'text-anchor="end">{t:g}</text>'
+            )
+        for layer in range(0, self.max_layers + 1, 4):
+            parts.append(
+                f'<text x="{sx(layer):.1f}" y="{top + plot_h + 18}" '
+                f'text-anchor="middle">{layer}</text>'
+            )
+        legend = []
+        for colour, label, norms in (
+            (render.PALETTE[0], "post-LN (the paper)", self.norms(False)),
+            (render.PALETTE[1], "pre-LN (variant)", self.norms(True)),
+        ):
+            points = " ".join(f"{sx(i):.1f},{sy(v):.1f}" for i, v in enumerate(norms))
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
+            )
+            parts += [
+                f'<circle cx="{sx(i):.1f}" cy="{sy(v):.1f}" r="3.5" fill="{colour}"/>'
+                for i, v in enumerate(norms)
+            ]
+            legend.append(f'<span style="color:{colour}">&#9644; {label}</span>')
+        parts.append(
+            f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle">'
+            "after layer (0 = the input)</text>"
+            f'<text transform="translate(16,{top + plot_h / 2}) rotate(-90)" '
+            'text-anchor="middle">mean token norm</text>'
+        )
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'style="{render.CHART_FONT}">{"".join(parts)}</svg>'
+        )
+        legend_html = f'<div style="{render.FONT};display:flex;gap:16px">{"".join(legend)}</div>'
+        return render.panel(f"the residual stream through {self.k} layers", svg + legend_html)
+
     def draw(self) -> str:
         post, pre = self.norms(False), self.norms(True)
-        scale = self.scale_control.value
-        top = 1.1 * max(self._norms[scale, False].max(), self._norms[scale, True].max())
         root_d = np.sqrt(self.d_model)
-        chart = render.line_chart_svg(
-            np.arange(self.k + 1),
-            {"post-LN (the paper)": post, "pre-LN (variant)": pre},
-            title=f"mean token norm after each of {self.k} layers",
-            xlabel="after layer (0 = the input)",
-            ylabel="mean ‖x_t‖",
-            ylim=(0.0, top),
-            markers=True,
-            width=560,
-            height=300,
-        )
         text = render.text_html(
             f"input: mean token norm {post[0]:.2f}<br>"
             f"after layer {self.k}: post-LN <b>{post[-1]:.2f}</b> (a norm is the last step "
@@ -182,7 +227,7 @@ class StackExplorer(Explorer):
             f"({pre[-1] / pre[0]:.1f} x its input: every sublayer adds to the stream, "
             f"nothing rescales it)"
         )
-        return chart + text
+        return self.chart_svg() + text
 
     def describe(self) -> str:
         scale = dict((v, k) for k, v in self.SCALES)[self.scale_control.value]
