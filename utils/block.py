@@ -22,31 +22,257 @@ from utils._checks import as_float_array, require_ndim, require_positive_int
 from utils.attention import _linear, _require_finite, init_mha_params, multi_head_attention
 from utils.gradients import numerical_gradient
 
-__all__ = [
+__all__ = [  # in the order notebook 04 meets them
+    "cross_attention_example",
     "relu",
-    "layer_norm",
-    "batch_norm",
-    "init_norm_params",
     "init_ffn_params",
     "feed_forward",
     "count_ffn_parameters",
     "ffn_macs",
-    "init_encoder_layer_params",
-    "encoder_layer",
-    "init_decoder_layer_params",
-    "decoder_layer",
     "residual_stack",
     "init_encoder_stack",
     "encoder_stack",
     "stream_norms",
     "input_gradient_norm",
-    "cross_attention_example",
-    "stack_example",
     "STACK_SIZES",
+    "stack_example",
+    "layer_norm",
+    "batch_norm",
+    "init_norm_params",
+    "init_encoder_layer_params",
+    "encoder_layer",
+    "init_decoder_layer_params",
+    "decoder_layer",
 ]
 
 
-# --- 1. normalisation -----------------------------------------------------------------------
+# --- section 2: the worked example of cross-attention --------------------------------------------
+
+SOURCE_TOKENS = ("le", "chat", "noir", "dort", "<pad>")
+TARGET_TOKENS = ("the", "black", "cat")
+EXAMPLE_FEATURES = ("article", "cat", "black", "sleep")
+
+
+def cross_attention_example() -> dict:
+    """Notebook 04's hand-checkable cross-attention: 3 target tokens read 5 source tokens.
+
+    The source is French "le chat noir dort" ("the black cat sleeps") plus one padding
+    token; the target is the English translation written so far, "the black cat". Features
+    (columns): ``EXAMPLE_FEATURES``. Returns ``X_src (5, 4)`` (0/2 entries, the padding
+    row zero), ``Y_tgt (3, 4)`` (0/1/2 entries), ``W_q``, ``W_k``, ``W_v`` (each the
+    ``(4, 4)`` identity, so that Q = Y_tgt, K = V = X_src and every score ``q.k / sqrt(4)``
+    is 0, 1 or 2), ``src_length`` 4 (the real tokens), and the token lists.
+    """
+    X_src = 2.0 * np.array(
+        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]]
+    )  # (5, 4): le, chat, noir, dort, <pad>
+    Y_tgt = np.array([[2, 1, 0, 0], [0, 1, 2, 0], [0, 2, 1, 0]], dtype=float)  # (3, 4)
+    eye = np.eye(4)  # (4, 4)
+    return {
+        "X_src": X_src,
+        "Y_tgt": Y_tgt,
+        "W_q": eye.copy(),
+        "W_k": eye.copy(),
+        "W_v": eye.copy(),
+        "src_length": 4,
+        "source": list(SOURCE_TOKENS),
+        "target": list(TARGET_TOKENS),
+        "features": list(EXAMPLE_FEATURES),
+    }
+
+
+# --- section 3: the position-wise feed-forward network -------------------------------------------
+
+
+def relu(x) -> np.ndarray:
+    """``max(x, 0)`` element by element (the paper's nonlinearity)."""
+    return np.maximum(x, 0)
+
+
+def init_ffn_params(d_model: int, d_ff: int, seed: int = 0) -> dict:
+    """Random feed-forward weights (float64), seeded, scaled by 1/sqrt(fan_in).
+
+    ``W_1 (d_model, d_ff)``, ``b_1 (d_ff,)``, ``W_2 (d_ff, d_model)``, ``b_2 (d_model,)``;
+    the biases are small (std 0.02), as in :func:`utils.attention.init_mha_params`. The
+    paper has ``d_ff = 2048`` for ``d_model = 512``: four times as wide.
+    """
+    d_model = require_positive_int(d_model, "d_model")
+    d_ff = require_positive_int(d_ff, "d_ff")
+    rng = np.random.default_rng(seed)
+    return {
+        "W_1": rng.normal(0, 1 / np.sqrt(d_model), size=(d_model, d_ff)),
+        "b_1": rng.normal(0, 0.02, size=d_ff),
+        "W_2": rng.normal(0, 1 / np.sqrt(d_ff), size=(d_ff, d_model)),
+        "b_2": rng.normal(0, 0.02, size=d_model),
+    }
+
+
+def _check_ffn(params, d_model: int) -> dict:
+    """The feed-forward weights as float arrays with checked shapes."""
+    if not isinstance(params, dict):
+        raise TypeError(f"ffn params must be a dict as from init_ffn_params, got {type(params)}")
+    missing = [k for k in ("W_1", "b_1", "W_2", "b_2") if k not in params]
+    if missing:
+        raise ValueError(f"ffn params are missing {missing}: they need W_1, b_1, W_2 and b_2")
+    p = {k: as_float_array(params[k], k, allow_inf=False) for k in ("W_1", "b_1", "W_2", "b_2")}
+    d_ff = p["W_1"].shape[-1] if p["W_1"].ndim == 2 else None
+    expected = {"W_1": (d_model, d_ff), "b_1": (d_ff,), "W_2": (d_ff, d_model), "b_2": (d_model,)}
+    for name, shape in expected.items():
+        if d_ff is None or p[name].shape != shape:
+            raise ValueError(
+                f"{name} must have shape {shape if d_ff else '(d_model, d_ff)'} for inputs of "
+                f"width d_model={d_model} (W_1 (d_model, d_ff), b_1 (d_ff,), W_2 (d_ff, "
+                f"d_model), b_2 (d_model,)), got shape {p[name].shape}"
+            )
+    return p
+
+
+def feed_forward(x, params: dict) -> np.ndarray:
+    """The position-wise feed-forward network: ``relu(x @ W_1 + b_1) @ W_2 + b_2``.
+
+    x ``(..., n, d_model)``; ``params`` as from :func:`init_ffn_params`. Every token goes
+    through the same two linear maps on its own: no token sees another. Returns
+    ``(..., n, d_model)``. Notebook 04, section 3.
+    """
+    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
+    require_ndim(x, 1, "x", "(..., d_model)")
+    p = _check_ffn(params, x.shape[-1])
+    hidden = relu(_linear(x, p["W_1"], p["b_1"]))  # (..., n, d_ff): widen, then ReLU
+    return _linear(hidden, p["W_2"], p["b_2"])  # (..., n, d_model): back to d_model
+
+
+def count_ffn_parameters(d_model: int, d_ff: int) -> dict:
+    """Parameters of the feed-forward network: ``2 d_model d_ff + d_ff + d_model`` in all."""
+    d, f = require_positive_int(d_model, "d_model"), require_positive_int(d_ff, "d_ff")
+    counts = {"W_1": d * f, "b_1": f, "W_2": f * d, "b_2": d}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def ffn_macs(n: int, d_model: int, d_ff: int) -> int:
+    """Multiply-adds of the feed-forward network on n tokens: ``2 n d_model d_ff``.
+
+    Counted as ``utils.cost`` counts attention: one per term of every dot product (the
+    biases and the ReLU are element-wise work, left out). Linear in n: no n^2 term.
+    """
+    n = require_positive_int(n, "n")
+    d, f = require_positive_int(d_model, "d_model"), require_positive_int(d_ff, "d_ff")
+    return 2 * n * d * f
+
+
+# --- sections 4 and 6: the residual connection, stacks of layers, gradients -----------------
+
+
+def _residual(x: np.ndarray, sublayer_out: np.ndarray, what: str) -> np.ndarray:
+    """``x + sublayer_out``: the residual connection, which needs equal shapes."""
+    if sublayer_out.shape[-1] != x.shape[-1]:
+        raise ValueError(
+            f"the residual connection adds the {what} output (width {sublayer_out.shape[-1]}) "
+            f"to its input (width {x.shape[-1]}): they must match, so W_o (and W_2) must map "
+            f"back to d_model={x.shape[-1]}"
+        )
+    return x + sublayer_out
+
+
+def residual_stack(x, layer_params, num_heads: int, residual: bool = True) -> np.ndarray:
+    """Encoder layers with their norms taken out, with or without the residual connections.
+
+    For each dict of ``layer_params`` (as from :func:`init_encoder_layer_params`; the norms
+    are not used): ``x = x + attn(x)``, then ``x = x + ffn(x)`` (``residual=True``), or
+    ``x = attn(x)``, then ``x = ffn(x)``. Just what the residual connection changes.
+    x ``(..., n, d_model)`` -> ``(..., n, d_model)``. Notebook 04, section 4.
+    """
+    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
+    for p in layer_params:
+        attn, _ = multi_head_attention(x, x, p["self_attn"], num_heads)  # (..., n, d_model)
+        x = _residual(x, attn, "self-attention") if residual else attn
+        ffn = feed_forward(x, p["ffn"])  # (..., n, d_model)
+        x = _residual(x, ffn, "feed-forward") if residual else ffn
+    return x
+
+
+def init_encoder_stack(
+    num_layers: int, d_model: int, num_heads: int, d_ff: int, seed: int = 0
+) -> list[dict]:
+    """``num_layers`` encoder layers' weights, layer i seeded with ``seed + i``."""
+    num_layers = require_positive_int(num_layers, "num_layers")
+    return [
+        init_encoder_layer_params(d_model, num_heads, d_ff, seed=seed + i)
+        for i in range(num_layers)
+    ]
+
+
+def encoder_stack(x, layer_params, num_heads: int, norm_first: bool = False, mask=None):
+    """Encoder layers one after another; a pre-LN stack ends with one more layer norm.
+
+    Pre-LN layers never normalise the residual stream itself, so models built from them
+    (and torch's ``TransformerEncoder(norm=...)``) normalise once after the last layer
+    (gamma = 1, beta = 0 here). x ``(..., n, d_model)`` -> ``(..., n, d_model)``.
+    Notebook 04, section 6.
+    """
+    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
+    for params in layer_params:
+        x, _ = encoder_layer(x, params, num_heads, mask=mask, norm_first=norm_first)
+    if norm_first:
+        x = _norm(x, init_norm_params(x.shape[-1]))  # the final norm of a pre-LN stack
+    return x
+
+
+def stream_norms(x, layer_params, num_heads: int, norm_first: bool = False) -> np.ndarray:
+    """The residual stream's size after each encoder layer: ``(L + 1,)``.
+
+    Entry 0 is for the input, entry i for the stream after layer i (a pre-LN stack's final
+    norm is not applied). The size is the length of each token's vector, averaged over the
+    tokens: ``mean over tokens of ||x_t||``. Notebook 04, section 6.
+    """
+    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
+    norms = [np.linalg.norm(x, axis=-1).mean()]
+    for params in layer_params:
+        x, _ = encoder_layer(x, params, num_heads, norm_first=norm_first)
+        norms.append(np.linalg.norm(x, axis=-1).mean())
+    return np.array(norms)
+
+
+def input_gradient_norm(forward, x, direction) -> float:
+    """How much gradient reaches the input of ``forward``: ``||dL/dx||`` for the stand-in loss
+    ``L = sum(forward(x) * direction)``.
+
+    Measured, not derived: central differences (:func:`utils.gradients.numerical_gradient`)
+    call ``forward`` twice per entry of x, so keep x small (4 x 8 entries: 64 calls).
+    Notebook 05 derives such gradients by hand. Notebook 04, sections 4 and 6.
+    """
+    direction = as_float_array(direction, "direction", allow_inf=False)
+    grad = numerical_gradient(lambda z: np.sum(forward(z) * direction), x)  # shaped like x
+    return float(np.linalg.norm(grad))
+
+
+STACK_SIZES = {"n": 4, "d_model": 8, "num_heads": 2, "d_ff": 32, "num_layers": 24}
+
+
+def stack_example(scale: float = 1.0, seed: int = 0) -> dict:
+    """Notebook 04's deep stacks, small enough to measure gradients by central differences.
+
+    Returns ``x (4, 8)``: seeded random tokens (standard normal, times ``scale``);
+    ``direction (4, 8)``: a fixed random array, so that ``sum(out * direction)`` stands in
+    for a loss; ``layers``: 24 encoder layers (d_model = 8, h = 2, d_ff = 32 = 4 d_model);
+    ``attn_layers``: 24 self-attention weight dicts (no norm, no feed-forward network);
+    and ``num_heads``. Sections 3 and 6, the figure of the stream's size and the stack
+    explorer all use it.
+    """
+    s = STACK_SIZES
+    rng = np.random.default_rng(seed)
+    x = scale * rng.normal(size=(s["n"], s["d_model"]))  # (n, d_model)
+    direction = rng.normal(size=(s["n"], s["d_model"]))  # (n, d_model)
+    layers = init_encoder_stack(s["num_layers"], s["d_model"], s["num_heads"], s["d_ff"], seed)
+    return {
+        "x": x,
+        "direction": direction,
+        "layers": layers,
+        "num_heads": s["num_heads"],
+    }
+
+
+# --- section 5: layer normalisation (and batch normalisation, for contrast) ----------------------
 
 
 def _check_eps(eps) -> float:
@@ -127,86 +353,7 @@ def init_norm_params(d_model: int) -> dict:
     return {"gamma": np.ones(d_model), "beta": np.zeros(d_model)}
 
 
-# --- 2. the position-wise feed-forward network ------------------------------------------------
-
-
-def relu(x) -> np.ndarray:
-    """``max(x, 0)`` element by element (the paper's nonlinearity)."""
-    return np.maximum(x, 0)
-
-
-def init_ffn_params(d_model: int, d_ff: int, seed: int = 0) -> dict:
-    """Random feed-forward weights (float64), seeded, scaled by 1/sqrt(fan_in).
-
-    ``W_1 (d_model, d_ff)``, ``b_1 (d_ff,)``, ``W_2 (d_ff, d_model)``, ``b_2 (d_model,)``;
-    the biases are small (std 0.02), as in :func:`utils.attention.init_mha_params`. The
-    paper has ``d_ff = 2048`` for ``d_model = 512``: four times as wide.
-    """
-    d_model = require_positive_int(d_model, "d_model")
-    d_ff = require_positive_int(d_ff, "d_ff")
-    rng = np.random.default_rng(seed)
-    return {
-        "W_1": rng.normal(0, 1 / np.sqrt(d_model), size=(d_model, d_ff)),
-        "b_1": rng.normal(0, 0.02, size=d_ff),
-        "W_2": rng.normal(0, 1 / np.sqrt(d_ff), size=(d_ff, d_model)),
-        "b_2": rng.normal(0, 0.02, size=d_model),
-    }
-
-
-def _check_ffn(params, d_model: int) -> dict:
-    """The feed-forward weights as float arrays with checked shapes."""
-    if not isinstance(params, dict):
-        raise TypeError(f"ffn params must be a dict as from init_ffn_params, got {type(params)}")
-    missing = [k for k in ("W_1", "b_1", "W_2", "b_2") if k not in params]
-    if missing:
-        raise ValueError(f"ffn params are missing {missing}: they need W_1, b_1, W_2 and b_2")
-    p = {k: as_float_array(params[k], k, allow_inf=False) for k in ("W_1", "b_1", "W_2", "b_2")}
-    d_ff = p["W_1"].shape[-1] if p["W_1"].ndim == 2 else None
-    expected = {"W_1": (d_model, d_ff), "b_1": (d_ff,), "W_2": (d_ff, d_model), "b_2": (d_model,)}
-    for name, shape in expected.items():
-        if d_ff is None or p[name].shape != shape:
-            raise ValueError(
-                f"{name} must have shape {shape if d_ff else '(d_model, d_ff)'} for inputs of "
-                f"width d_model={d_model} (W_1 (d_model, d_ff), b_1 (d_ff,), W_2 (d_ff, "
-                f"d_model), b_2 (d_model,)), got shape {p[name].shape}"
-            )
-    return p
-
-
-def feed_forward(x, params: dict) -> np.ndarray:
-    """The position-wise feed-forward network: ``relu(x @ W_1 + b_1) @ W_2 + b_2``.
-
-    x ``(..., n, d_model)``; ``params`` as from :func:`init_ffn_params`. Every token goes
-    through the same two linear maps on its own: no token sees another. Returns
-    ``(..., n, d_model)``. Notebook 04, section 3.
-    """
-    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
-    require_ndim(x, 1, "x", "(..., d_model)")
-    p = _check_ffn(params, x.shape[-1])
-    hidden = relu(_linear(x, p["W_1"], p["b_1"]))  # (..., n, d_ff): widen, then ReLU
-    return _linear(hidden, p["W_2"], p["b_2"])  # (..., n, d_model): back to d_model
-
-
-def count_ffn_parameters(d_model: int, d_ff: int) -> dict:
-    """Parameters of the feed-forward network: ``2 d_model d_ff + d_ff + d_model`` in all."""
-    d, f = require_positive_int(d_model, "d_model"), require_positive_int(d_ff, "d_ff")
-    counts = {"W_1": d * f, "b_1": f, "W_2": f * d, "b_2": d}
-    counts["total"] = sum(counts.values())
-    return counts
-
-
-def ffn_macs(n: int, d_model: int, d_ff: int) -> int:
-    """Multiply-adds of the feed-forward network on n tokens: ``2 n d_model d_ff``.
-
-    Counted as ``utils.cost`` counts attention: one per term of every dot product (the
-    biases and the ReLU are element-wise work, left out). Linear in n: no n^2 term.
-    """
-    n = require_positive_int(n, "n")
-    d, f = require_positive_int(d_model, "d_model"), require_positive_int(d_ff, "d_ff")
-    return 2 * n * d * f
-
-
-# --- 3. the encoder layer and the decoder layer ---------------------------------------------
+# --- section 6: the encoder layer and the decoder layer ------------------------------------------
 
 
 def _child_seeds(seed, count: int) -> list[int]:
@@ -264,17 +411,6 @@ def _check_layer(params, keys: tuple[str, ...], kind: str) -> dict:
 def _norm(x: np.ndarray, p: dict) -> np.ndarray:
     """``layer_norm`` with a norm's parameters dict ``{"gamma", "beta"}``."""
     return layer_norm(x, p["gamma"], p["beta"])
-
-
-def _residual(x: np.ndarray, sublayer_out: np.ndarray, what: str) -> np.ndarray:
-    """``x + sublayer_out``: the residual connection, which needs equal shapes."""
-    if sublayer_out.shape[-1] != x.shape[-1]:
-        raise ValueError(
-            f"the residual connection adds the {what} output (width {sublayer_out.shape[-1]}) "
-            f"to its input (width {x.shape[-1]}): they must match, so W_o (and W_2) must map "
-            f"back to d_model={x.shape[-1]}"
-        )
-    return x + sublayer_out
 
 
 def encoder_layer(x, params: dict, num_heads: int, mask=None, norm_first: bool = False):
@@ -346,141 +482,3 @@ def decoder_layer(
         y = _norm(_residual(y, attn, "cross-attention"), p["norm2"])
         y = _norm(_residual(y, feed_forward(y, p["ffn"]), "feed-forward"), p["norm3"])
     return y, self_w, cross_w  # (..., n_tgt, d), (..., h, n_tgt, n_tgt), (..., h, n_tgt, n_src)
-
-
-# --- 4. stacks of layers, for the measurements of sections 4 and 6 ------------------------------
-
-
-def residual_stack(x, layer_params, num_heads: int, residual: bool = True) -> np.ndarray:
-    """Encoder layers with their norms taken out, with or without the residual connections.
-
-    For each dict of ``layer_params`` (as from :func:`init_encoder_layer_params`; the norms
-    are not used): ``x = x + attn(x)``, then ``x = x + ffn(x)`` (``residual=True``), or
-    ``x = attn(x)``, then ``x = ffn(x)``. Just what the residual connection changes.
-    x ``(..., n, d_model)`` -> ``(..., n, d_model)``. Notebook 04, section 4.
-    """
-    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
-    for p in layer_params:
-        attn, _ = multi_head_attention(x, x, p["self_attn"], num_heads)  # (..., n, d_model)
-        x = _residual(x, attn, "self-attention") if residual else attn
-        ffn = feed_forward(x, p["ffn"])  # (..., n, d_model)
-        x = _residual(x, ffn, "feed-forward") if residual else ffn
-    return x
-
-
-def init_encoder_stack(
-    num_layers: int, d_model: int, num_heads: int, d_ff: int, seed: int = 0
-) -> list[dict]:
-    """``num_layers`` encoder layers' weights, layer i seeded with ``seed + i``."""
-    num_layers = require_positive_int(num_layers, "num_layers")
-    return [
-        init_encoder_layer_params(d_model, num_heads, d_ff, seed=seed + i)
-        for i in range(num_layers)
-    ]
-
-
-def encoder_stack(x, layer_params, num_heads: int, norm_first: bool = False, mask=None):
-    """Encoder layers one after another; a pre-LN stack ends with one more layer norm.
-
-    Pre-LN layers never normalise the residual stream itself, so models built from them
-    (and torch's ``TransformerEncoder(norm=...)``) normalise once after the last layer
-    (gamma = 1, beta = 0 here). x ``(..., n, d_model)`` -> ``(..., n, d_model)``.
-    Notebook 04, section 6.
-    """
-    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
-    for params in layer_params:
-        x, _ = encoder_layer(x, params, num_heads, mask=mask, norm_first=norm_first)
-    if norm_first:
-        x = _norm(x, init_norm_params(x.shape[-1]))  # the final norm of a pre-LN stack
-    return x
-
-
-def stream_norms(x, layer_params, num_heads: int, norm_first: bool = False) -> np.ndarray:
-    """The residual stream's size after each encoder layer: ``(L + 1,)``.
-
-    Entry 0 is for the input, entry i for the stream after layer i (a pre-LN stack's final
-    norm is not applied). The size is the length of each token's vector, averaged over the
-    tokens: ``mean over tokens of ||x_t||``. Notebook 04, section 6.
-    """
-    x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
-    norms = [np.linalg.norm(x, axis=-1).mean()]
-    for params in layer_params:
-        x, _ = encoder_layer(x, params, num_heads, norm_first=norm_first)
-        norms.append(np.linalg.norm(x, axis=-1).mean())
-    return np.array(norms)
-
-
-def input_gradient_norm(forward, x, direction) -> float:
-    """How much gradient reaches the input of ``forward``: ``||dL/dx||`` for the stand-in loss
-    ``L = sum(forward(x) * direction)``.
-
-    Measured, not derived: central differences (:func:`utils.gradients.numerical_gradient`)
-    call ``forward`` twice per entry of x, so keep x small (4 x 8 entries: 64 calls).
-    Notebook 05 derives such gradients by hand. Notebook 04, sections 4 and 6.
-    """
-    direction = as_float_array(direction, "direction", allow_inf=False)
-    grad = numerical_gradient(lambda z: np.sum(forward(z) * direction), x)  # shaped like x
-    return float(np.linalg.norm(grad))
-
-
-# --- 5. the worked example of cross-attention ---------------------------------------------
-
-SOURCE_TOKENS = ("le", "chat", "noir", "dort", "<pad>")
-TARGET_TOKENS = ("the", "black", "cat")
-EXAMPLE_FEATURES = ("article", "cat", "black", "sleep")
-
-
-def cross_attention_example() -> dict:
-    """Notebook 04's hand-checkable cross-attention: 3 target tokens read 5 source tokens.
-
-    The source is French "le chat noir dort" ("the black cat sleeps") plus one padding
-    token; the target is the English translation written so far, "the black cat". Features
-    (columns): ``EXAMPLE_FEATURES``. Returns ``X_src (5, 4)`` (0/2 entries, the padding
-    row zero), ``Y_tgt (3, 4)`` (0/1/2 entries), ``W_q``, ``W_k``, ``W_v`` (each the
-    ``(4, 4)`` identity, so that Q = Y_tgt, K = V = X_src and every score ``q.k / sqrt(4)``
-    is 0, 1 or 2), ``src_length`` 4 (the real tokens), and the token lists.
-    """
-    X_src = 2.0 * np.array(
-        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]]
-    )  # (5, 4): le, chat, noir, dort, <pad>
-    Y_tgt = np.array([[2, 1, 0, 0], [0, 1, 2, 0], [0, 2, 1, 0]], dtype=float)  # (3, 4)
-    eye = np.eye(4)  # (4, 4)
-    return {
-        "X_src": X_src,
-        "Y_tgt": Y_tgt,
-        "W_q": eye.copy(),
-        "W_k": eye.copy(),
-        "W_v": eye.copy(),
-        "src_length": 4,
-        "source": list(SOURCE_TOKENS),
-        "target": list(TARGET_TOKENS),
-        "features": list(EXAMPLE_FEATURES),
-    }
-
-
-# --- 6. the deep stacks of sections 4 and 6 ------------------------------------------------
-
-STACK_SIZES = {"n": 4, "d_model": 8, "num_heads": 2, "d_ff": 32, "num_layers": 24}
-
-
-def stack_example(scale: float = 1.0, seed: int = 0) -> dict:
-    """Notebook 04's deep stacks, small enough to measure gradients by central differences.
-
-    Returns ``x (4, 8)``: seeded random tokens (standard normal, times ``scale``);
-    ``direction (4, 8)``: a fixed random array, so that ``sum(out * direction)`` stands in
-    for a loss; ``layers``: 24 encoder layers (d_model = 8, h = 2, d_ff = 32 = 4 d_model);
-    ``attn_layers``: 24 self-attention weight dicts (no norm, no feed-forward network);
-    and ``num_heads``. Sections 3 and 6, the figure of the stream's size and the stack
-    explorer all use it.
-    """
-    s = STACK_SIZES
-    rng = np.random.default_rng(seed)
-    x = scale * rng.normal(size=(s["n"], s["d_model"]))  # (n, d_model)
-    direction = rng.normal(size=(s["n"], s["d_model"]))  # (n, d_model)
-    layers = init_encoder_stack(s["num_layers"], s["d_model"], s["num_heads"], s["d_ff"], seed)
-    return {
-        "x": x,
-        "direction": direction,
-        "layers": layers,
-        "num_heads": s["num_heads"],
-    }
