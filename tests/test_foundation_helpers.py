@@ -22,7 +22,7 @@ def test_attempt_outcomes():
         raise NotImplementedError
 
     assert attempt(unfinished)[1].status == "not attempted"
-    assert attempt(lambda: None)[1].status == "not attempted"
+    assert attempt(lambda: None)[1].status == "wrong"  # ran, but forgot `return`
     assert attempt(...)[1].status == "not attempted"
     result, feedback = attempt(lambda x: 1 / x, 0)
     assert (
