@@ -1,31 +1,41 @@
 """utils.exercises.positional: right answers pass, typical mistakes are named, starters are
-"not attempted", and nothing a learner writes makes a checker raise."""
+"not attempted" with a nudge, and nothing a learner writes makes a checker raise or tick a
+wrong answer."""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from utils.exercises.base import Feedback
 from utils.exercises.positional import (
+    DOT_PRODUCTS,
+    HINTS,
+    REORDERINGS,
     check_encoding,
+    check_equal_dot_products,
     check_pe_value,
+    check_reorderings,
     check_variant_guesses,
     check_wavelength,
+    dot_product_values,
+    hint,
+    is_column_reordering,
     mystery_encodings,
+    reordering_candidates,
 )
 from utils.positional import sinusoidal_encoding
 
-
-def test_pe_value():
-    assert check_pe_value(...).status == "not attempted"
-    assert check_pe_value(np.cos(0.7)).ok
-    assert "sine" in check_pe_value(np.sin(0.7)).message
-    assert "i instead of 2i" in check_pe_value(np.cos(7 / 10000 ** (1 / 8))).message
-    assert "column index" in check_pe_value(np.cos(7 / 10000 ** (6 / 8))).message
-    assert "tensor2tensor" in check_pe_value(np.cos(7 / 10000 ** (1 / 3))).message
-    assert "position 7" in check_pe_value(np.cos(0.3)).message
-    fb = check_pe_value(0.5)
-    assert fb.status == "wrong" and fb.hint
-    assert check_pe_value("abc").status == "wrong"
-    assert check_pe_value([1, 2]).status == "wrong"
+RIGHT_REORDERINGS = {
+    "concatenated": True,
+    "tensor2tensor": False,
+    "reversed": True,
+    "swapped": True,
+    "base_100": False,
+    "next_position": False,
+}
+RIGHT_DOT_PRODUCTS = {"a": True, "b": True, "c": True, "d": False, "e": True, "f": False}
+RIGHT_LAYOUTS = {"A": "tensor2tensor", "B": "interleaved", "C": "concatenated"}
 
 
 def _interleaved(n, d):
@@ -36,15 +46,173 @@ def _interleaved(n, d):
     return pe
 
 
+def _wavelength(i, d):
+    return 2 * np.pi * 10000 ** (2 * i / d)
+
+
+# --- exercise 1 -------------------------------------------------------------------------------
+
+
+def test_pe_value_right_to_two_decimals():
+    assert check_pe_value(np.cos(0.7)).ok
+    assert check_pe_value(0.76).ok  # cos(0.7) = 0.7648 to two decimals, worked by hand
+    assert check_pe_value(0.765).ok
+    assert not check_pe_value(0.77).ok and "close" in check_pe_value(0.77).message
+    assert "close" in check_pe_value(0.8).message  # right to one decimal only
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (np.sin(0.7), "sine"),
+        (0.64, "sine"),
+        (np.cos(np.radians(0.7)), "degrees"),
+        (0.99993, "degrees"),
+        (np.sin(np.radians(0.7)), "degrees"),
+        (np.cos(7 / 10000 ** (1 / 8)), "i instead of 2i"),
+        (np.cos(7 / 10000 ** (6 / 8)), "column index"),
+        (0.99998, "column index"),
+        (np.cos(7 / 10000 ** (3 / 8)), "column number 3 in the exponent"),
+        (np.cos(7 / 10000 ** (1 / 3)), "tensor2tensor"),
+        (np.cos(0.3), "position 7"),
+        (np.cos(70), "multiplied"),
+        (0.7, "angle"),
+    ],
+)
+def test_pe_value_names_the_mistake(answer, words):
+    fb = check_pe_value(answer)
+    assert fb.status == "wrong" and words in fb.message and fb.hint
+
+
+def test_pe_value_degrees_is_not_called_a_pair_index_mistake():
+    degrees = check_pe_value(np.cos(np.radians(0.7)))
+    assert "degrees" in degrees.message and "column index" not in degrees.message
+    both = check_pe_value(1.0)  # to two decimals, degrees and "column 3 as pair" both give 1.00
+    assert "degrees" in both.message and "column index" in both.message
+
+
+def test_pe_value_refuses_what_is_not_one_number():
+    nudge = check_pe_value(...)
+    assert nudge.status == "not attempted" and "hint(1)" in nudge.hint
+    assert "NaN" in check_pe_value(float("nan")).message
+    for answer in ("abc", [1, 2], 10**400, 1 + 2j, float("inf")):
+        assert check_pe_value(answer).status == "wrong"
+
+
+# --- exercise 2 -------------------------------------------------------------------------------
+
+
+def test_wavelength_right_and_unattempted():
+    assert check_wavelength(_wavelength).ok
+
+    def starter(i, d_model):
+        raise NotImplementedError
+
+    fb = check_wavelength(starter)
+    assert fb.status == "not attempted" and "hint(2)" in fb.hint
+    assert "2*pi" not in fb.hint  # the nudge does not give the method
+
+
+def test_wavelength_forgetting_2pi_is_not_called_the_frequency():
+    fb = check_wavelength(lambda i, d: 10000 ** (2 * i / d))
+    assert "2*pi is missing" in fb.message and "frequency" not in fb.message
+
+
+@pytest.mark.parametrize(
+    ("function", "words"),
+    [
+        (lambda i, d: 10000 ** (-2 * i / d), "frequency"),
+        (lambda i, d: 2 * np.pi * 10000 ** (i / d), "i instead of 2i"),
+        (lambda i, d: 360 * 10000 ** (2 * i / d), "degrees"),
+        (lambda i, d: np.pi * 10000 ** (2 * i / d), "not pi"),
+        (lambda i, d: "long", "text"),
+        (lambda i, d: 42.0, "expected"),
+        (lambda i, d: float("nan"), "NaN"),
+    ],
+)
+def test_wavelength_mistakes(function, words):
+    fb = check_wavelength(function)
+    assert fb.status == "wrong" and words in fb.message
+
+
+def test_wavelength_that_forgets_return_says_so():
+    def no_return(i, d_model):
+        _ = 2 * np.pi * 10000 ** (2 * i / d_model)
+
+    fb = check_wavelength(no_return)
+    assert "returned None" in fb.message and "return" in fb.hint
+
+
+# --- exercise 3 -------------------------------------------------------------------------------
+
+
+def test_reorderings_answer_key_is_computed():
+    paper = sinusoidal_encoding(50, 16)
+    candidates = reordering_candidates()
+    assert set(candidates) == set(REORDERINGS) == set(RIGHT_REORDERINGS)
+    for key, matrix in candidates.items():
+        assert matrix.shape == (50, 16)
+        assert is_column_reordering(matrix, paper) == RIGHT_REORDERINGS[key]
+
+
+def test_reorderings():
+    assert check_reorderings(RIGHT_REORDERINGS).ok
+    assert check_reorderings(dict.fromkeys(REORDERINGS, ...)).status == "not attempted"
+    assert check_reorderings(...).status == "not attempted"
+    flipped = dict(RIGHT_REORDERINGS, base_100=True)
+    fb = check_reorderings(flipped)
+    assert fb.status == "wrong" and "1 of 6" in fb.message and "base_100" in fb.hint
+    partial = dict(RIGHT_REORDERINGS, swapped=...)
+    fb = check_reorderings(partial)
+    assert fb.status == "not attempted" and "swapped" in fb.hint
+    # numpy bools and 0/1 are fine; key case and spaces do not matter
+    loose = {f" {k.upper()} ": np.bool_(v) for k, v in RIGHT_REORDERINGS.items()}
+    assert check_reorderings(loose).ok
+    assert "without quotes" in check_reorderings(dict(RIGHT_REORDERINGS, reversed="True")).message
+    assert "unknown key" in check_reorderings({"rope": True}).message
+
+
+# --- exercise 4 -------------------------------------------------------------------------------
+
+
+def test_dot_products_answer_key_is_computed():
+    values = dot_product_values()
+    for key in DOT_PRODUCTS:
+        assert np.isclose(values[key], values["target"]) == RIGHT_DOT_PRODUCTS[key]
+    assert values["f"] == pytest.approx(64.0)  # PE[8] . PE[8] = d/2
+
+
+def test_equal_dot_products():
+    assert check_equal_dot_products(RIGHT_DOT_PRODUCTS).ok
+    assert check_equal_dot_products({k.upper(): v for k, v in RIGHT_DOT_PRODUCTS.items()}).ok
+    fb = check_equal_dot_products(dict(RIGHT_DOT_PRODUCTS, f=True))
+    assert fb.status == "wrong" and "PE[8] · PE[8]" in fb.hint
+    fb = check_equal_dot_products({"a": True})  # b .. f unanswered, not wrong
+    assert fb.status == "not attempted" and "b, c, d, e, f" in fb.hint
+    assert check_equal_dot_products({"a": np.array([True, False])}).status == "wrong"
+
+
+# --- exercise 5 -------------------------------------------------------------------------------
+
+
 def test_encoding_right_and_unattempted():
     assert check_encoding(_interleaved).ok
 
     def starter(num_positions, d_model):
         raise NotImplementedError
 
-    assert check_encoding(starter).status == "not attempted"
-    assert "0::2" in check_encoding(starter).hint
+    fb = check_encoding(starter)
+    assert fb.status == "not attempted" and "hint(5)" in fb.hint
+    assert "0::2" not in fb.hint  # the nudge does not give the method
     assert check_encoding(...).status == "not attempted"
+
+
+def test_encoding_that_forgets_return_says_so():
+    def no_return(num_positions, d_model):
+        _interleaved(num_positions, d_model)
+
+    fb = check_encoding(no_return)
+    assert "returned None" in fb.message and "return" in fb.hint
 
 
 @pytest.mark.parametrize(
@@ -56,9 +224,10 @@ def test_encoding_right_and_unattempted():
             lambda n, d: _interleaved(n, d)[:, np.r_[1:d:2, 0:d:2].reshape(2, -1).T.ravel()],
             "swapped",
         ),
+        (lambda n, d: _interleaved(n + 1, d)[1:], "position 0"),
         (lambda n, d: np.zeros((d, n)), "shape"),
         (lambda n, d: 1 / 0, "ZeroDivisionError"),
-        (lambda n, d: "pe", "numeric"),
+        (lambda n, d: "pe", "text"),
         (lambda n, d: _interleaved(n, d) + np.eye(n, d) * 0.1, "PE[0, 0]"),
     ],
 )
@@ -66,6 +235,11 @@ def test_encoding_mistakes(function, words):
     fb = check_encoding(function)
     assert fb.status == "wrong"
     assert words in fb.message
+
+
+def test_encoding_transposed_is_named():
+    fb = check_encoding(lambda n, d: _interleaved(n, d).T)
+    assert "swapped?" in fb.hint
 
 
 def test_encoding_i_instead_of_2i():
@@ -78,30 +252,200 @@ def test_encoding_i_instead_of_2i():
     assert "i instead of 2i" in check_encoding(mistaken).message
 
 
-def test_wavelength():
-    assert check_wavelength(lambda i, d: 2 * np.pi * 10000 ** (2 * i / d)).ok
-
-    def starter(i, d_model):
-        raise NotImplementedError
-
-    assert check_wavelength(starter).status == "not attempted"
-    assert "2*pi / w" in check_wavelength(starter).hint
-    assert "frequency" in check_wavelength(lambda i, d: 10000 ** (-2 * i / d)).message
-    assert "2*pi" in check_wavelength(lambda i, d: 10000 ** (2 * i / d)).message
-    assert "i instead of 2i" in check_wavelength(lambda i, d: 2 * np.pi * 10000 ** (i / d)).message
-    assert check_wavelength(lambda i, d: "long").status == "wrong"
-    assert check_wavelength(lambda i, d: 42.0).status == "wrong"
+# --- exercise 6 -------------------------------------------------------------------------------
 
 
 def test_variant_guesses():
     mats = mystery_encodings()
     assert set(mats) == {"A", "B", "C"} and mats["A"].shape == (10, 16)
+    for name, variant in RIGHT_LAYOUTS.items():
+        np.testing.assert_array_equal(mats[name], sinusoidal_encoding(10, 16, variant=variant))
     assert check_variant_guesses(...).status == "not attempted"
-    right = {"A": "tensor2tensor", "B": "interleaved", "C": "concatenated"}
-    assert check_variant_guesses(right).ok
+    assert check_variant_guesses(RIGHT_LAYOUTS).ok
+    assert check_variant_guesses(
+        {"a": "Tensor2Tensor", "b": "interleaved", "c": "concatenated"}
+    ).ok
     swapped = {"A": "concatenated", "B": "interleaved", "C": "tensor2tensor"}
     fb = check_variant_guesses(swapped)
     assert fb.status == "wrong" and "2 of 3" in fb.message and "sin" in fb.hint
     assert check_variant_guesses({"A": "rope", "B": "x", "C": "y"}).status == "wrong"
-    assert check_variant_guesses({"A": "interleaved"}).status == "wrong"
+    partial = check_variant_guesses({"A": "tensor2tensor", "B": ..., "C": ...})
+    assert partial.status == "not attempted" and "B, C" in partial.hint
     assert check_variant_guesses(["interleaved"]).status == "wrong"
+    assert "unknown key" in check_variant_guesses({"D": "interleaved"}).message
+    fb = check_variant_guesses({"A": np.array(["tensor2tensor"]), "B": ..., "C": ...})
+    assert fb.status == "wrong" and "layout name" in fb.message
+
+
+# --- hints ------------------------------------------------------------------------------------
+
+
+def test_hints_are_staged_and_never_give_the_answer():
+    assert set(HINTS.stages) == {1, 2, 3, 4, 5, 6}
+    for n, texts in HINTS.stages.items():
+        assert len(texts) >= 2
+        assert f"hint {len(texts)} of {len(texts)}" in hint(n, 99)
+    assert "0.76" not in " ".join(HINTS.stages[1]) and "0.7648" not in " ".join(HINTS.stages[1])
+    assert "cos" not in HINTS.stages[1][0].split("sine or a")[0]  # the nudge asks, not tells
+
+
+# --- every checker, fed what a learner might write -------------------------------------------
+
+
+class Unprintable:
+    def __str__(self):
+        raise RuntimeError("no")
+
+    def __repr__(self):
+        raise RuntimeError("no")
+
+
+class BrokenArray:
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("broken __array__")
+
+
+class BadError(Exception):
+    def __str__(self):
+        raise RuntimeError("cannot print me")
+
+
+ADVERSARIAL_VALUES = [
+    [[1, 2], [3]],
+    10**400,
+    (float("inf"), 5, 4),
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    [np.nan, 1.0],
+    BrokenArray(),
+    Unprintable(),
+    "254",
+    b"12",
+    np.array([1 + 2j]),
+    1 + 0.5j,
+    np.array(["a", "b"]),
+    np.array([object(), 1], dtype=object),
+    {"a": 1},
+    {"A": np.array([1, 2])},
+    {Unprintable(): 1},
+    {"a": Unprintable()},
+    None,
+    ...,
+    True,
+    np.zeros((0,)),
+    np.zeros((3, 0, 2)),
+    object(),
+    lambda: 1,
+]
+
+
+def _raise(error):
+    def function(*args):
+        raise error
+
+    return function
+
+
+def _functions(right):
+    """Learner functions built around the ``right`` one: broken, slow, wrong, almost right."""
+    functions = [_raise(error) for error in (ValueError("x"), BadError(), KeyboardInterrupt())]
+    functions += [lambda *a: None, lambda *a: ..., lambda *a: (x for x in range(3)), "f", 3]
+    functions += [lambda *a, v=v: v for v in ADVERSARIAL_VALUES]
+    functions += [
+        lambda *a: np.asarray(right(*a)) * (1 + 1e-4) + 1e-4,  # almost right
+        lambda *a: np.asarray(right(*a)).astype(complex) + 1j,
+        lambda *a: np.asarray(right(*a))[..., :1],  # wrong shape
+        lambda *a: np.asarray(right(*a)).tolist(),  # a list is fine, but of the right values
+    ]
+    return functions
+
+
+VALUE_CHECKERS = {
+    check_pe_value: None,
+    check_reorderings: RIGHT_REORDERINGS,
+    check_equal_dot_products: RIGHT_DOT_PRODUCTS,
+    check_variant_guesses: RIGHT_LAYOUTS,
+}
+FUNCTION_CHECKERS = {check_wavelength: _wavelength, check_encoding: _interleaved}
+
+
+def _assert_feedback(feedback, may_be_correct=False):
+    assert isinstance(feedback, Feedback)
+    assert feedback.status in {"correct", "wrong", "not attempted"}
+    assert isinstance(repr(feedback), str) and feedback._repr_html_()
+    if not may_be_correct:
+        assert not feedback.ok, feedback
+
+
+@pytest.mark.parametrize("checker", list(VALUE_CHECKERS), ids=lambda c: c.__name__)
+def test_value_checkers_never_raise_and_never_tick_nonsense(checker):
+    right = VALUE_CHECKERS[checker]
+    for value in ADVERSARIAL_VALUES:
+        _assert_feedback(checker(value))
+        if right is not None:  # the same nonsense as the answer for one key
+            for key in right:
+                answer = dict(right, **{key: value})
+                _assert_feedback(
+                    checker(answer), may_be_correct=value is True
+                )  # True is an answer
+
+
+@pytest.mark.parametrize("checker", list(FUNCTION_CHECKERS), ids=lambda c: c.__name__)
+def test_function_checkers_never_raise_and_never_tick_nonsense(checker):
+    right = FUNCTION_CHECKERS[checker]
+    functions = _functions(right)
+    for function in functions[:-1]:
+        _assert_feedback(checker(function))
+    _assert_feedback(checker(functions[-1]), may_be_correct=True)
+    assert checker(functions[-1]).ok  # the right values as a plain list
+
+
+answers = st.recursive(
+    st.one_of(
+        st.none(),
+        st.just(...),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.complex_numbers(),
+        st.text(max_size=12),
+        st.binary(max_size=4),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=14), st.integers()), inner, max_size=7),
+    ),
+    max_leaves=12,
+)
+
+
+@given(answers)
+def test_any_answer_gives_feedback(answer):
+    for checker in VALUE_CHECKERS:
+        feedback = checker(answer)
+        _assert_feedback(feedback, may_be_correct=True)
+        if feedback.ok:  # only the right answer can be correct
+            if checker is check_pe_value:
+                assert abs(np.asarray(answer).real.item() - np.cos(0.7)) <= 0.0051
+            else:
+                assert isinstance(answer, dict) and len(answer) == len(VALUE_CHECKERS[checker])
+
+
+@given(answers)
+def test_any_returned_value_gives_feedback(answer):
+    for checker in FUNCTION_CHECKERS:
+        _assert_feedback(checker(lambda *args, a=answer: a))
+
+
+@given(st.sampled_from(list(VALUE_CHECKERS)[1:]), st.data())
+def test_any_wrong_choice_is_never_correct(checker, data):
+    right = VALUE_CHECKERS[checker]
+    key = data.draw(st.sampled_from(sorted(right)))
+    other = data.draw(
+        st.one_of(st.booleans(), st.sampled_from(["interleaved", "concatenated", "tensor2tensor"]))
+    )
+    answer = dict(right, **{key: other})
+    assume_wrong = other != right[key]
+    fb = checker(answer)
+    _assert_feedback(fb, may_be_correct=not assume_wrong)

@@ -32,15 +32,49 @@ def test_required_figures_registered():
     assert {"03_pe_variants.png", "03_similarity_vs_offset.png"} <= set(figs.FIGURES)
 
 
-def test_pe_variants_shows_the_three_layouts():
+def _panels(fig):
+    return [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+
+
+def test_pe_variants_shows_the_three_layouts_each_with_a_zoom():
     fig = figs.pe_variants_figure(20, 512)
-    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    panels = _panels(fig)
+    assert len(panels) == 6  # per layout: the whole matrix, then its first 16 columns
+    variants = ("interleaved", "concatenated", "tensor2tensor")
+    pairs = list(zip(panels[0::2], panels[1::2], strict=True))
+    for (full, zoom), variant in zip(pairs, variants, strict=True):
+        pe = sinusoidal_encoding(20, 512, variant=variant)
+        np.testing.assert_array_equal(full.images[0].get_array(), pe)
+        np.testing.assert_array_equal(zoom.images[0].get_array(), pe[:, :16])
+        assert full.images[0].get_clim() == zoom.images[0].get_clim() == (-1, 1)
+        assert variant[:6] in full.get_title() or "paper" in full.get_title()
+        assert "columns 0-15" in zoom.get_title()
+    assert panels[-1].get_xlabel() == panels[-2].get_xlabel() == "column of PE"
+
+
+def test_pe_variants_side_by_side_has_room_for_its_titles():
+    fig = figs.pe_variants_figure(50, 128)
+    panels = _panels(fig)
     assert len(panels) == 3
-    for ax, variant in zip(panels, ("interleaved", "concatenated", "tensor2tensor"), strict=True):
-        data = ax.images[0].get_array()
-        np.testing.assert_array_equal(data, sinusoidal_encoding(20, 512, variant=variant))
-        assert ax.images[0].get_clim() == (-1, 1)
-        assert variant[:6] in ax.get_title() or "paper" in ax.get_title()
+    renderer = fig.canvas.get_renderer()
+    suptitle = fig._suptitle.get_window_extent(renderer)
+    for ax in panels:
+        title = ax.title.get_window_extent(renderer)
+        assert title.y1 < suptitle.y0  # the panel titles sit below the figure title
+        assert ax.get_window_extent(renderer).y1 <= title.y0 + 1
+        assert ax.get_xlabel() == "column of PE"
+
+
+def test_legends_say_column_and_are_readable():
+    for fig in (figs.dimension_curves_figure(), figs.beyond_training_figure()):
+        for ax in _panels(fig):
+            legend = ax.get_legend()
+            texts = [t.get_text() for t in legend.get_texts()]
+            assert not any(t.startswith("dim ") for t in texts)
+            assert all(t.get_fontsize() >= 11 for t in legend.get_texts())
+    left = _panels(figs.beyond_training_figure())[0]
+    assert "column 8" in [t.get_text() for t in left.get_legend().get_texts()]
+    assert min(t.get_fontsize() for t in left.get_legend().get_texts()) >= 13
 
 
 def test_similarity_vs_offset_plots_formula():

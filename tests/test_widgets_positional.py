@@ -46,9 +46,13 @@ def _check_encoding_view(text, n, d, base, variant):
     assert high == pytest.approx(pe.max(), abs=5e-4)
     assert _number(text, r"wavelengths from\s+([\d.,]+)") == pytest.approx(lam.min(), abs=5e-3)
     assert _number(text, r"\s+to\s+([\d.,]+)\s+positions") == pytest.approx(lam.max(), abs=0.05)
-    assert f"{variant}: {n} positions × {d} dims, base {base:g}" in text
+    assert f"{variant}: {n} positions × {d} columns, base {base:,g}" in text
+    assert "column of PE (0 at left" in text and "(column of PE) (" not in text
+    rises = _number(text, r"slowest sine rises until position\s+([\d.,]+)")
+    assert rises == pytest.approx(lam.max() / 4, abs=0.05)
     assert f"{n - 1} at bottom" in text and f"{d - 1} at right" in text
-    for dim, kind, wave in re.findall(r"dim (\d+) \((sin|cos), λ ([\d.,]+)\)", text):
+    assert " dim " not in f" {text} "  # the text says "column" everywhere
+    for dim, kind, wave in re.findall(r"column (\d+) \((sin|cos), λ ([\d.,]+)\)", text):
         dim = int(dim)
         pair = dim // 2 if variant == "interleaved" else dim % (d // 2)
         is_sin = dim % 2 == 0 if variant == "interleaved" else dim < d // 2
@@ -90,6 +94,17 @@ def test_encoding_explorer_extremes_and_cache():
     text = _changes_redraw(e, e.num_positions, 5)  # back to a cached view: the same HTML
     assert e.last_view == first
     _check_encoding_view(text, 5, 256, 10.0, "concatenated")
+
+
+def test_base_slider_reads_as_a_plain_number():
+    e = EncodingExplorer()
+    labels = [label for label, _ in e.base.options]
+    assert "10,000" in labels and "2" in labels and not any("e+" in x for x in labels)
+    assert e.base.value == 10000.0
+    text = _changes_redraw(e, e.base, 2.0)
+    _check_encoding_view(text, 50, 64, 2.0, "interleaved")
+    assert "<b>base</b> 2 ·" in e.static_html()
+    assert "<b>base</b> 10,000 ·" in EncodingExplorer().static_html()
 
 
 def test_encoding_explorer_repr_is_short_text_plain():
@@ -134,6 +149,15 @@ def test_offset_explorer_every_control():
     assert s["max_error"] < 1e-12
     assert np.allclose(s["matrix"], shift_matrix(12, 32))
     assert repr(o) == "OffsetExplorer(k=12, d_model=32)"
+
+
+def test_offset_explorer_never_prints_minus_zero():
+    o = OffsetExplorer(k=1, d_model=16)  # the slow pairs' -sin(k w_i) round to -0.00
+    assert np.any((shift_matrix(1, 16) < 0) & (shift_matrix(1, 16) > -0.005))
+    for k in (1, 2, 3, 60):
+        o.k.value = k
+        assert "-0.00" not in o.last_view and "−0.00" not in o.last_view
+    assert "column of PE[pos + k]" in _text(o.last_view)
 
 
 def test_offset_explorer_k_zero_is_identity():

@@ -1,6 +1,16 @@
 """Checkers for the exercises of notebooks/03_positional_encoding.ipynb.
 
-Each returns a :class:`utils.exercises.Feedback` and never raises on a learner's answer.
+Each returns a :class:`utils.exercises.Feedback` and never raises, whatever a learner
+passes: every answer goes through the conversions of :mod:`utils.exercises.base`, and every
+learner's function is called through :func:`utils.exercises.base.attempt`. While an
+exercise is not attempted its checker shows a nudge; ``hint(n)`` gives the next hint.
+
+1. ``check_pe_value``: one entry of the encoding, by hand.
+2. ``check_wavelength``: the wavelength of pair i.
+3. ``check_reorderings``: which matrices are the paper's columns reordered (conceptual).
+4. ``check_equal_dot_products``: which dot products equal PE[3] . PE[8] (conceptual).
+5. ``check_encoding``: the paper's encoding, implemented.
+6. ``check_variant_guesses``: which layout is each mystery matrix.
 """
 
 from __future__ import annotations
@@ -9,95 +19,432 @@ import numpy as np
 
 from utils.exercises.base import (
     Feedback,
+    Hints,
+    as_answer_array,
+    as_answer_number,
     attempt,
     correct,
     is_unanswered,
     not_attempted,
+    safe_text,
     wrong,
     wrong_shape,
 )
+from utils.pe_properties import shift_matrix
 from utils.positional import VARIANTS, sinusoidal_encoding
 
 __all__ = [
+    "HINTS",
+    "hint",
     "PE_VALUE_TASK",
     "check_pe_value",
-    "check_encoding",
     "check_wavelength",
+    "REORDERINGS",
+    "reordering_candidates",
+    "check_reorderings",
+    "DOT_PRODUCTS",
+    "check_equal_dot_products",
+    "check_encoding",
     "mystery_encodings",
     "check_variant_guesses",
 ]
 
-PE_VALUE_TASK = {"pos": 7, "column": 3, "d_model": 8}  # not among the rows printed in 03
-ENCODING_HINT = (
-    "angles = positions[:, None] * freqs[None, :] with freqs = 1 / 10000**(2i/d_model), "
-    "i = 0 .. d/2 - 1; sines into columns 0::2, cosines into 1::2"
+HINTS = Hints(
+    {
+        1: [
+            "column 3 is odd: which pair i does it belong to, and is it a sine or a cosine?",
+            "pair i = column // 2; an odd column holds cos(pos * w_i), "
+            "with w_i = 1 / 10000^(2i / d_model)",
+            "for pair i = 1 and d_model = 8 the exponent is 2/8: 10000^(1/4) = 10, so the "
+            "angle is 7/10; take its cosine with the calculator in radians",
+        ],
+        2: [
+            "a sine starts again when its angle has grown by one full turn: how many "
+            "positions does that take?",
+            "sin(w * pos) repeats every 2*pi / w positions (a full turn is 2*pi radians)",
+            "w_i = 1 / 10000^(2i / d_model), so divide 2*pi by that (or multiply by its inverse)",
+        ],
+        3: [
+            "a reordering moves columns but never changes one: is every column of the "
+            "candidate one of the paper's columns?",
+            "the paper's columns are sin(pos * w_i) and cos(pos * w_i) with the paper's "
+            "frequencies w_i: another base or exponent gives other frequencies; moving to "
+            "other positions turns each pair (section 4.2) and mixes sine and cosine",
+            "test your reasoning: build a candidate and look for each of its columns among "
+            "the paper's with np.allclose, as section 3 did for tensor2tensor",
+        ],
+        4: [
+            "for each option, find the two positions whose encodings are multiplied: what "
+            "is their offset?",
+            "PE[p] . PE[q] depends only on |p - q| (section 4.3); M_k moves an encoding k "
+            "positions forward (section 4.2)",
+            "replace M_5 PE[3] by PE[8] and M_5 PE[8] by PE[13], then compare offsets with "
+            "PE[3] . PE[8] (offset 5)",
+        ],
+        5: [
+            "one row per position, one column per dimension: start from the positions and "
+            "the pair index i",
+            "angles = positions[:, None] * freqs[None, :] with "
+            "freqs = 1 / 10000**(2i / d_model) for i = 0 .. d_model/2 - 1",
+            "create an empty (num_positions, d_model) array; sines of the angles into "
+            "columns 0::2, cosines into 1::2; return it",
+        ],
+        6: [
+            "row 0 (position 0) already tells one of the three layouts apart",
+            "row 0 is [0, 1, 0, 1, ...] only in the interleaved layout; the other two "
+            "differ only in their frequencies",
+            "predict row 1 with pair_frequencies(16, variant=...): compare the last sine "
+            "column, d/2 - 1 = 7",
+        ],
+    }
 )
-WAVELENGTH_HINT = "a sine sin(w x) repeats every 2*pi / w; here w_i = 1 / 10000^(2i/d_model)"
+hint = HINTS.show
+
+TWO_DECIMALS = 0.005  # half a unit of the second decimal: 0.76 counts as cos(0.7) = 0.7648
 
 
-def _with_hint(feedback: Feedback, hint: str) -> Feedback:
-    """Replace the generic hint of a "not attempted" Feedback by an exercise-specific one."""
-    if feedback.status == "not attempted":
-        return not_attempted(hint)
-    return feedback
+# --- exercise 1 --------------------------------------------------------------------------
+
+PE_VALUE_TASK = {"pos": 7, "column": 3, "d_model": 8}  # not among the rows printed in 03
 
 
-def _as_number(answer):
-    """``float(answer)`` or None when it is not a single real number."""
-    try:
-        value = float(np.asarray(answer, dtype=float).item())
-    except (TypeError, ValueError):
-        return None
-    return value if np.isfinite(value) else None
+def _typed_tolerance(value: float) -> float:
+    """Half a unit of the last decimal the learner typed (0.005 for 0.76, 5e-6 for
+    0.99993), at most TWO_DECIMALS; a value computed in full precision gets 1e-9."""
+    text = repr(float(value))
+    if "e" in text or "." not in text:  # 1e-05, inf
+        return 1e-9
+    decimals = len(text.split(".")[1])
+    return min(TWO_DECIMALS, 10.0 ** (-decimals) / 2) + 1e-12
+
+
+def _pe_value_mistakes() -> list[tuple[float, str, str]]:
+    """``(value, what went wrong, hint)`` for the usual mistakes on PE[7, 3], d_model = 8."""
+    pos, d = PE_VALUE_TASK["pos"], PE_VALUE_TASK["d_model"]
+    angle = pos / 10000 ** (2 / d)  # 0.7 radians
+    return [
+        (
+            np.sin(angle),
+            "that is the sine; odd columns (2i + 1) hold the cosine",
+            "column 3 = 2*1 + 1: pair i = 1, cosine",
+        ),
+        (
+            np.cos(np.radians(angle)),
+            "that is cos(0.7 degrees): your calculator is in degrees, the angle is 0.7 radians",
+            "switch the calculator to radians (RAD), or use np.cos",
+        ),
+        (
+            np.sin(np.radians(angle)),
+            "that is sin(0.7 degrees): a sine, and a calculator in degrees",
+            "odd columns hold the cosine, and the angle is in radians",
+        ),
+        (
+            np.cos(pos / 10000 ** (1 / d)),
+            "you used i instead of 2i in the exponent",
+            "the exponent is 2i / d_model = 2/8 for pair i = 1",
+        ),
+        (
+            np.cos(pos / 10000 ** (3 / d)),
+            "you put the column number 3 in the exponent (3/8)",
+            "the exponent uses 2i, the pair's first column: 2/8 for pair i = 1",
+        ),
+        (
+            np.cos(pos / 10000 ** (2 * 3 / d)),
+            "you used the column index 3 as the pair index i",
+            "pair i = column // 2 = 1; the exponent is 2i / d_model",
+        ),
+        (
+            np.cos(pos / 10000 ** (1 / (d / 2 - 1))),
+            "that is the tensor2tensor frequency 1/10000^(i/(d/2 - 1)), not the paper's",
+            "the paper divides by d_model: 10000^(2i/d_model)",
+        ),
+        (
+            np.cos(3 / 10000 ** (2 / d)),
+            "that is PE[3, 3], printed in section 2; the task asks for position 7",
+            "same column, same pair: only the position changes the angle",
+        ),
+        (
+            np.cos(pos * 10000 ** (2 / d)),
+            "you multiplied the position by 10000^(2/8) instead of dividing",
+            "w_i = 1 / 10000^(2i/d_model): the angle pos * w_i gets smaller for later pairs",
+        ),
+        (angle, "that is the angle 7/10 itself", "the entry is the cosine of that angle"),
+    ]
 
 
 def check_pe_value(answer) -> Feedback:
     """Exercise 1: PE[pos=7, column 3] for d_model = 8 with the paper's formula, by hand.
 
     Column 3 is odd, so it is the cosine of pair i = 1: cos(7 / 10000**(2/8)) = cos(0.7).
+    Two decimals are enough (0.76); a value close to a typical mistake is named, and when
+    the typed decimals fit two mistakes (1.00: degrees, or column 3 used as the pair) both.
+    """
+    value, problem = as_answer_number(answer, "your answer")
+    if problem is not None:
+        return not_attempted(HINTS.nudge(1)) if problem.status == "not attempted" else problem
+    pos, d = PE_VALUE_TASK["pos"], PE_VALUE_TASK["d_model"]
+    right = np.cos(pos / 10000 ** (2 / d))
+    if abs(value - right) <= TWO_DECIMALS + 1e-12:
+        return correct(f"PE[{pos}, 3] = cos({pos} / 10000^(2/8)) = cos(0.7) = {right:.4f}")
+    tolerance = _typed_tolerance(value)
+    matches = [(m, h) for v, m, h in _pe_value_mistakes() if abs(value - v) <= tolerance]
+    shown = f"{value:.6g}"
+    if len(matches) == 1:
+        return wrong(f"{shown}: {matches[0][0]}", matches[0][1])
+    if matches:
+        reasons = "; or ".join(message for message, _ in matches)
+        return wrong(
+            f"{shown} fits more than one mistake: {reasons}",
+            "pair i = column // 2 = 1, an odd column is a cosine, the angle is in radians",
+        )
+    if abs(value - right) < 0.05:
+        return wrong(
+            f"{shown} is close to PE[{pos}, 3], but not it to two decimals",
+            "give two decimals or more, and check the rounding",
+        )
+    return wrong(f"{shown} is not PE[{pos}, 3]", HINTS.stages[1][1])
+
+
+# --- exercise 2 --------------------------------------------------------------------------
+
+
+def check_wavelength(function) -> Feedback:
+    """Exercise 2: ``function(i, d_model)`` returns the wavelength of pair i (paper formula),
+    i.e. 2*pi * 10000**(2i / d_model) positions.
+
+    Pair 0 is tried last: there the frequency is 1, so "forgot 2*pi" and "returned the
+    frequency" give the same number, and only another pair tells them apart.
+    """
+    cases = ((64, 512), (3, 8), (255, 512), (0, 512))
+    for i, d in cases:
+        result, problem = attempt(function, i, d)
+        if problem is not None:
+            return not_attempted(HINTS.nudge(2)) if problem.status == "not attempted" else problem
+        value, problem = as_answer_number(result, f"wavelength({i}, {d})")
+        if problem is not None:
+            return problem
+        right = 2 * np.pi * 10000 ** (2 * i / d)
+        if np.isclose(value, right, rtol=1e-6):
+            continue
+        diagnoses = (
+            (right / (2 * np.pi), "the factor 2*pi is missing: sin(w x) repeats every 2*pi / w"),
+            (2 * np.pi / right, "that is the frequency w_i, not the wavelength 2*pi / w_i"),
+            (2 * np.pi * 10000 ** (i / d), "you used i instead of 2i in the exponent"),
+            (360 * 10000 ** (2 * i / d), "360 is a full turn in degrees; the angles are radians"),
+            (np.pi * 10000 ** (2 * i / d), "a full turn is 2*pi, not pi"),
+        )
+        for mistaken, message in diagnoses:
+            if np.isclose(value, mistaken, rtol=1e-6):
+                return wrong(f"wavelength({i}, {d}) = {value:.6g}: {message}", HINTS.stages[2][1])
+        return wrong(f"wavelength({i}, {d}) = {value:.6g}, expected {right:.6g}", HINTS.nudge(2))
+    return correct("2*pi * 10000^(2i/d_model): from 2*pi (i = 0) up towards 10000 * 2*pi")
+
+
+# --- answers that are a dict of choices (exercises 3, 4 and 6) -----------------------------
+
+
+def _read_choices(answer, keys, parse, exercise: int, example: str):
+    """A learner's dict ``{key: choice}`` as ``({key: value or Ellipsis}, None)``, or
+    ``(None, Feedback)``.
+
+    Keys are matched without regard to case or surrounding spaces ("a" finds "A"); a
+    missing key or a ``...`` value counts as unanswered (Ellipsis in the result); ``parse``
+    turns one value into ``(choice, None)`` or ``(None, message)``.
     """
     if is_unanswered(answer):
-        return not_attempted("column 3 is odd: which pair i is it, and is it a sine or a cosine?")
-    value = _as_number(answer)
-    if value is None:
-        return wrong(f"expected one number, got {answer!r}", "e.g. answer = 0.123")
-    pos, d = PE_VALUE_TASK["pos"], PE_VALUE_TASK["d_model"]
-    right = np.cos(pos / 10000 ** (2 * 1 / d))
-    if abs(value - right) < 1e-3:
-        return correct(f"PE[{pos}, 3] = cos({pos} / 10000^(2/8)) = cos({pos / 10}) = {right:.4f}")
-    mistakes = {
-        np.sin(pos / 10000 ** (2 / d)): (
-            "that is the sine; odd columns (2i + 1) hold the cosine",
-            "column 3 = 2*1 + 1: pair i = 1, cosine",
-        ),
-        np.cos(pos / 10000 ** (1 / d)): (
-            "you used i instead of 2i in the exponent",
-            "the exponent is 2i / d_model = 2/8 for pair i = 1",
-        ),
-        np.cos(pos / 10000 ** (2 * 3 / d)): (
-            "you used the column index 3 as the pair index i",
-            "pair i = column // 2 = 1; the exponent is 2i / d_model",
-        ),
-        np.cos(pos / 10000 ** (1 / (d / 2 - 1))): (
-            "that is the tensor2tensor frequency 1/10000^(i/(d/2 - 1)), not the paper's",
-            "the paper divides by d_model: 10000^(2i/d_model)",
-        ),
-        np.cos(3 / 10000 ** (2 / d)): (
-            "that is PE[3, 3], printed in section 2; the task asks for position 7",
-            "same column, same pair: only the position changes the angle",
-        ),
-        np.sin(pos / 10000 ** (2 * 3 / d)): (
-            "column 3 is not pair 3, and odd columns are cosines",
-            "pair i = column // 2 = 1; odd column means cosine",
-        ),
+        return None, not_attempted(HINTS.nudge(exercise))
+    if not isinstance(answer, dict):
+        return None, wrong(
+            f"expected a dict such as {example}, got {type(answer).__name__} "
+            f"{safe_text(answer, 60)}",
+            "keep the braces and the keys of the starter cell; replace each ... only",
+        )
+    canonical = {str(key).strip().lower(): key for key in keys}
+    values = {}
+    for key, value in answer.items():
+        name = canonical.get(key.strip().lower()) if isinstance(key, str) else None
+        if name is None:
+            return None, wrong(
+                f"unknown key {safe_text(key, 30)!r}",
+                f"the keys are {', '.join(repr(k) for k in keys)}",
+            )
+        if name in values:
+            return None, wrong(f"the key {name!r} appears twice", "give each key once")
+        values[name] = value
+    choices = {}
+    for key in keys:
+        value = values.get(key, ...)
+        if is_unanswered(value):
+            choices[key] = ...
+            continue
+        choice, message = parse(value)
+        if message:
+            return None, wrong(f"the answer for {key!r} is {safe_text(value, 40)}: {message}")
+        choices[key] = choice
+    return choices, None
+
+
+def _parse_bool(value):
+    """``(True/False, None)`` for a bool (also numpy's, or 0/1), else ``(None, message)``."""
+    if isinstance(value, (str, bytes)):
+        return None, "write True or False without quotes"
+    array, problem = as_answer_array(value, kind="bool")
+    if problem is not None or array.size != 1:
+        return None, "expected True or False"
+    return bool(array.reshape(())), None
+
+
+def _grade_choices(choices: dict, truth: dict, exercise: int, reasons: dict, done: str):
+    """Compare ``choices`` (Ellipsis = unanswered) with ``truth``; name one wrong key with
+    the question that settles it (``reasons``)."""
+    unanswered = [k for k in truth if choices[k] is Ellipsis]
+    if len(unanswered) == len(truth):
+        return not_attempted(HINTS.nudge(exercise))
+    mistakes = [k for k in truth if choices[k] is not Ellipsis and choices[k] != truth[k]]
+    still = f"; still to answer: {', '.join(unanswered)}" if unanswered else ""
+    if mistakes:
+        answered = len(truth) - len(unanswered)
+        return wrong(
+            f"{len(mistakes)} of {answered} answered wrong, e.g. {mistakes[0]!r}{still}",
+            f"{mistakes[0]}: {reasons[mistakes[0]]}",
+        )
+    if unanswered:
+        return not_attempted(f"right so far{still}")
+    return correct(done)
+
+
+# --- exercise 3 ----------------------------------------------------------------------------
+
+REORDERINGS = {
+    "concatenated": "[all sines | all cosines] with the paper's frequencies",
+    "tensor2tensor": "tensor2tensor's encoding",
+    "reversed": "the paper's matrix with its columns in reverse order",
+    "swapped": "the paper's layout with cosines in the even columns, sines in the odd ones",
+    "base_100": "the paper's formula and layout with base 100 instead of 10000",
+    "next_position": "the paper's rows for positions 1 .. 50 instead of 0 .. 49",
+}
+_REORDERING_REASONS = {
+    "concatenated": "which frequencies does the concatenated layout use (section 3's table)?",
+    "tensor2tensor": "section 3 looked for each tensor2tensor column among the paper's: "
+    "how many did it find?",
+    "reversed": "reversing changes where each column sits; does it change any column?",
+    "swapped": "is cos(pos * w_0), now in column 0, one of the paper's columns?",
+    "base_100": "with base 100, is the frequency of pair 1 one of the paper's frequencies?",
+    "next_position": "a shift by one position is the rotation M_1 (section 4.2): does it keep "
+    "each column, or mix each pair's sine and cosine?",
+}
+
+
+def reordering_candidates(num_positions: int = 50, d_model: int = 16) -> dict:
+    """Exercise 3: the ``(num_positions, d_model)`` matrices described in ``REORDERINGS``."""
+    paper = sinusoidal_encoding(num_positions, d_model)  # (n, d)
+    swapped = np.empty_like(paper)
+    swapped[:, 0::2], swapped[:, 1::2] = paper[:, 1::2], paper[:, 0::2]
+    return {
+        "concatenated": sinusoidal_encoding(num_positions, d_model, variant="concatenated"),
+        "tensor2tensor": sinusoidal_encoding(num_positions, d_model, variant="tensor2tensor"),
+        "reversed": paper[:, ::-1],
+        "swapped": swapped,
+        "base_100": sinusoidal_encoding(num_positions, d_model, base=100.0),
+        "next_position": sinusoidal_encoding(num_positions + 1, d_model)[1:],
     }
-    for value_if_mistaken, (message, hint) in mistakes.items():
-        if abs(value - value_if_mistaken) < 1e-3:
-            return wrong(f"{value:.4f}: {message}", hint)
-    return wrong(
-        f"{value:.4f} is not PE[{pos}, 3]",
-        "angle = pos / 10000^(2i/d_model) with i = 1; check radians (not degrees)",
+
+
+def is_column_reordering(matrix, paper) -> bool:
+    """True when every column of ``matrix`` is a different column of ``paper``."""
+    unused = list(range(paper.shape[1]))
+    for column in np.asarray(matrix).T:
+        found = [c for c in unused if np.allclose(column, paper[:, c], atol=1e-12)]
+        if not found:
+            return False
+        unused.remove(found[0])
+    return not unused
+
+
+def _reordering_truth() -> dict:
+    paper = sinusoidal_encoding(50, 16)
+    return {k: is_column_reordering(m, paper) for k, m in reordering_candidates().items()}
+
+
+def check_reorderings(answer) -> Feedback:
+    """Exercise 3: ``answer`` maps each key of ``REORDERINGS`` to True (the paper's columns,
+    reordered) or False (other columns)."""
+    choices, problem = _read_choices(
+        answer, list(REORDERINGS), _parse_bool, 3, "{'concatenated': True, ...}"
     )
+    if problem is not None:
+        return problem
+    return _grade_choices(
+        choices,
+        _reordering_truth(),
+        3,
+        _REORDERING_REASONS,
+        "a reordering keeps every column: concatenated, reversed and swapped do; other "
+        "frequencies (tensor2tensor, base 100) or a shift (a rotation) change the columns",
+    )
+
+
+# --- exercise 4 ----------------------------------------------------------------------------
+
+DOT_PRODUCTS = {
+    "a": "PE[0] · PE[5]",
+    "b": "PE[8] · PE[3]",
+    "c": "PE[103] · PE[108]",
+    "d": "PE[3] · PE[13]",
+    "e": "(M_5 PE[3]) · (M_5 PE[8])",
+    "f": "(M_5 PE[3]) · PE[8]",
+}
+_DOT_PRODUCT_REASONS = {
+    "a": "what is the offset between positions 0 and 5?",
+    "b": "does the order of the two vectors change a dot product?",
+    "c": "what is the offset between 103 and 108, and does the start matter?",
+    "d": "what is the offset between 3 and 13?",
+    "e": "M_5 PE[3] = PE[8] and M_5 PE[8] = PE[13]: what is their offset? (and a rotation "
+    "keeps every dot product)",
+    "f": "M_5 PE[3] = PE[8]: so this is PE[8] · PE[8], offset 0",
+}
+
+
+def dot_product_values(d_model: int = 128) -> dict:
+    """Exercise 4: the value of each option of ``DOT_PRODUCTS``, and ``"target"`` =
+    PE[3] . PE[8], for the paper's encoding."""
+    pe = sinusoidal_encoding(120, d_model)  # (120, d)
+    m5 = shift_matrix(5, d_model)  # (d, d)
+    return {
+        "target": pe[3] @ pe[8],
+        "a": pe[0] @ pe[5],
+        "b": pe[8] @ pe[3],
+        "c": pe[103] @ pe[108],
+        "d": pe[3] @ pe[13],
+        "e": (m5 @ pe[3]) @ (m5 @ pe[8]),
+        "f": (m5 @ pe[3]) @ pe[8],
+    }
+
+
+def _dot_product_truth() -> dict:
+    values = dot_product_values()
+    return {k: bool(np.isclose(values[k], values["target"])) for k in DOT_PRODUCTS}
+
+
+def check_equal_dot_products(answer) -> Feedback:
+    """Exercise 4: ``answer`` maps each key "a" .. "f" of ``DOT_PRODUCTS`` to True (equals
+    PE[3] . PE[8], d_model = 128) or False."""
+    choices, problem = _read_choices(
+        answer, list(DOT_PRODUCTS), _parse_bool, 4, "{'a': True, ...}"
+    )
+    if problem is not None:
+        return problem
+    return _grade_choices(
+        choices,
+        _dot_product_truth(),
+        4,
+        _DOT_PRODUCT_REASONS,
+        "offset 5 in a, b, c and e; M_k is a rotation, so it keeps dot products: "
+        "(M_k u) · (M_k v) = u · v for any vectors u, v",
+    )
+
+
+# --- exercise 5 ----------------------------------------------------------------------------
 
 
 def _variants_of_mistakes(n: int, d: int) -> dict:
@@ -124,111 +471,85 @@ def _variants_of_mistakes(n: int, d: int) -> dict:
         "the exponent uses i / (d/2 - 1) (tensor2tensor) instead of 2i / d_model": (
             t2t_interleaved
         ),
+        "positions start at 1: the first row is position 0": (sinusoidal_encoding(n + 1, d)[1:]),
     }
 
 
 def check_encoding(function) -> Feedback:
-    """Exercise 2: ``function(num_positions, d_model)`` must return the paper's interleaved
+    """Exercise 5: ``function(num_positions, d_model)`` must return the paper's interleaved
     ``(num_positions, d_model)`` encoding with base 10000."""
     for n, d in ((10, 16), (7, 6)):
-        result, feedback = attempt(function, n, d)
-        if feedback is not None:
-            return _with_hint(feedback, ENCODING_HINT)
-        try:
-            pe = np.asarray(result, dtype=float)
-        except (TypeError, ValueError):
-            return wrong(f"expected a numeric array, got {type(result).__name__}")
+        result, problem = attempt(function, n, d)
+        if problem is not None:
+            return not_attempted(HINTS.nudge(5)) if problem.status == "not attempted" else problem
+        pe, problem = as_answer_array(result, f"my_encoding({n}, {d})")
+        if problem is not None:
+            return problem
         if pe.shape != (n, d):
+            transposed = " (rows and columns swapped?)" if pe.shape == (d, n) else ""
             return wrong_shape(
                 f"num_positions={n}, d_model={d}",
                 pe.shape,
                 (n, d),
-                "one row per position, one column per dimension",
+                f"one row per position, one column per dimension{transposed}",
             )
         expected = sinusoidal_encoding(n, d)
-        if np.allclose(pe, expected, atol=1e-8):
+        if np.allclose(pe, expected, rtol=0, atol=1e-8):
             continue
         for message, mistaken in _variants_of_mistakes(n, d).items():
-            if np.allclose(pe, mistaken, atol=1e-8):
+            if np.allclose(pe, mistaken, rtol=0, atol=1e-8):
                 return wrong(message, "PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos")
-        r, c = np.argwhere(~np.isclose(pe, expected, atol=1e-8))[0]
+        differ = ~np.isclose(pe, expected, rtol=0, atol=1e-8)
+        r, c = np.argwhere(differ)[0]
         return wrong(
-            f"PE[{r}, {c}] is {pe[r, c]:.4f}, expected {expected[r, c]:.4f} "
-            f"(num_positions={n}, d_model={d})",
+            f"PE[{r}, {c}] is {pe[r, c]:.4f}, expected "
+            f"{expected[r, c]:.4f} (num_positions={n}, d_model={d})",
             "check the pair index i = column // 2 and the exponent 2i / d_model",
         )
     return correct("matches the paper's interleaved encoding for two sizes")
 
 
-def check_wavelength(function) -> Feedback:
-    """Exercise 3: ``function(i, d_model)`` returns the wavelength of pair i (paper formula),
-    i.e. 2*pi * 10000**(2i / d_model) positions."""
-    cases = ((0, 512), (64, 512), (255, 512), (3, 8))
-    for i, d in cases:
-        result, feedback = attempt(function, i, d)
-        if feedback is not None:
-            return _with_hint(feedback, WAVELENGTH_HINT)
-        value = _as_number(result)
-        if value is None:
-            return wrong(f"wavelength({i}, {d}) returned {result!r}, not a number")
-        right = 2 * np.pi * 10000 ** (2 * i / d)
-        if np.isclose(value, right, rtol=1e-6):
-            continue
-        diagnoses = (
-            (1 / right * 2 * np.pi, "that is the frequency w_i, not the wavelength 2*pi / w_i"),
-            (right / (2 * np.pi), "the factor 2*pi is missing: a period of sin(w x) is 2*pi / w"),
-            (2 * np.pi * 10000 ** (i / d), "you used i instead of 2i in the exponent"),
-        )
-        for mistaken, message in diagnoses:
-            if np.isclose(value, mistaken, rtol=1e-6):
-                return wrong(
-                    f"wavelength({i}, {d}) = {value:.6g}: {message}",
-                    "wavelength = 2*pi / w_i with w_i = 1 / 10000^(2i/d_model)",
-                )
-        return wrong(
-            f"wavelength({i}, {d}) = {value:.6g}, expected {right:.6g}",
-            "wavelength = 2*pi / w_i with w_i = 1 / 10000^(2i/d_model)",
-        )
-    return correct("2*pi * 10000^(2i/d_model): from 2*pi (i = 0) up towards 10000 * 2*pi")
-
+# --- exercise 6 ----------------------------------------------------------------------------
 
 MYSTERY_ORDER = {"A": "tensor2tensor", "B": "interleaved", "C": "concatenated"}
+_LAYOUT_REASONS = {
+    "interleaved": "only the interleaved layout starts row 0 with 0, 1, 0, 1, ...",
+    "concatenated": "row 1, last sine column (d/2 - 1 = 7): is it sin(10000^(-14/16))?",
+    "tensor2tensor": "tensor2tensor's last sine column (d/2 - 1 = 7) of row 1 is sin(1/10000)",
+}
 
 
 def mystery_encodings(num_positions: int = 10, d_model: int = 16) -> dict:
-    """Exercise 4: three ``(num_positions, d_model)`` matrices "A", "B", "C", one per variant."""
+    """Exercise 6: three ``(num_positions, d_model)`` matrices "A", "B", "C", one per variant."""
     return {
         name: sinusoidal_encoding(num_positions, d_model, variant=variant)
         for name, variant in MYSTERY_ORDER.items()
     }
 
 
+def _parse_layout(value):
+    """``(variant, None)`` for a layout name (any case), else ``(None, message)``."""
+    if isinstance(value, str) and value.strip().lower() in VARIANTS:
+        return value.strip().lower(), None
+    return None, f"not a layout name; use one of {', '.join(VARIANTS)}"
+
+
 def check_variant_guesses(answer) -> Feedback:
-    """Exercise 4: ``answer`` maps "A", "B", "C" to a variant name from ``VARIANTS``."""
-    if is_unanswered(answer):
-        return not_attempted(
-            "row 0 is [0, 1, 0, 1, ...] in one layout only; "
-            "then predict row 1 with pair_frequencies"
-        )
-    if not isinstance(answer, dict):
-        return wrong(
-            f"expected a dict like {{'A': 'interleaved', ...}}, got {type(answer).__name__}"
-        )
-    if set(answer) != set(MYSTERY_ORDER):
-        return wrong(f"give exactly the keys A, B, C; got {sorted(map(str, answer))}")
-    unknown = [v for v in answer.values() if v not in VARIANTS]
-    if unknown:
-        return wrong(f"unknown variant name {unknown[0]!r}", f"use one of {VARIANTS}")
-    wrong_keys = [k for k in sorted(MYSTERY_ORDER) if answer[k] != MYSTERY_ORDER[k]]
-    if not wrong_keys:
-        return correct("A = tensor2tensor, B = interleaved (the paper), C = concatenated")
-    hints = {
-        "interleaved": "the interleaved layout starts row 0 with 0, 1, 0, 1, ...",
-        "concatenated": "row 1, last sine column (d/2 - 1): is it sin(10000^(-(d-2)/d))?",
-        "tensor2tensor": "tensor2tensor's last sine column (d/2 - 1) of row 1 is sin(1/10000)",
+    """Exercise 6: ``answer`` maps "A", "B", "C" to a variant name from ``VARIANTS``."""
+    choices, problem = _read_choices(
+        answer, list(MYSTERY_ORDER), _parse_layout, 6, "{'A': 'interleaved', ...}"
+    )
+    if problem is not None:
+        return problem
+    reasons = {  # for a wrong key: what tells the layout the learner named
+        key: f"you said {choice}; {_LAYOUT_REASONS[choice]}"
+        for key, choice in choices.items()
+        if choice is not ...
     }
-    first = wrong_keys[0]
-    return wrong(
-        f"{len(wrong_keys)} of 3 wrong, e.g. {first} is not {answer[first]!r}",
-        hints[answer[first]],
+    return _grade_choices(
+        choices,
+        MYSTERY_ORDER,
+        6,
+        reasons,
+        "A = tensor2tensor, B = interleaved (the paper), C = concatenated",
     )

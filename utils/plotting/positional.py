@@ -7,6 +7,7 @@ the maths lives in ``utils.positional``, ``utils.pe_properties`` and ``utils.exa
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from utils.examples import encoding_at
@@ -18,6 +19,11 @@ VARIANT_TITLES = {
     "interleaved": "paper: interleaved sin, cos, sin, cos, ...",
     "concatenated": "concatenated [sin | cos], paper frequencies",
     "tensor2tensor": "tensor2tensor [sin | cos], other frequencies",
+}
+SHORT_TITLES = {
+    "interleaved": "paper: interleaved\nsin, cos, sin, cos, ...",
+    "concatenated": "concatenated [sin | cos]\npaper frequencies",
+    "tensor2tensor": "tensor2tensor [sin | cos]\nother frequencies",
 }
 PE_CMAP = "RdBu_r"
 
@@ -31,7 +37,7 @@ def pe_heatmap(pe, ax=None, title=None, colorbar=True):
     if ax is None:
         _, ax = subplots(figsize=(9, 4), right=0.85)  # room for the colour bar and its label
     image = ax.imshow(pe, cmap=PE_CMAP, vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
-    ax.set_xlabel("dimension (column of PE)")
+    ax.set_xlabel("column of PE")
     ax.set_ylabel("position")
     if title:
         ax.set_title(title)
@@ -40,38 +46,64 @@ def pe_heatmap(pe, ax=None, title=None, colorbar=True):
     return ax
 
 
-def pe_variants_figure(num_positions: int = 20, d_model: int = 512, base: float = 10000.0):
+def pe_variants_figure(
+    num_positions: int = 20, d_model: int = 512, base: float = 10000.0, zoom: int = 16
+):
     """The three layouts of the same ``(num_positions, d_model)`` encoding, one panel each.
 
-    Wide matrices (like the famous 20 x 512) are stacked vertically; others side by side.
+    Wide matrices (like the famous 20 x 512) are stacked vertically, each with a zoom on its
+    first ``zoom`` columns beside it: at full width the interleaved panel's alternating
+    sine and cosine columns are finer than a projector's pixels (moire); the zoom shows
+    them. Other sizes are drawn side by side, without zoom.
     """
     wide = d_model >= 8 * num_positions
-    shape = (3, 1) if wide else (1, 3)
-    figsize = (13, 8.5) if wide else (16, 6)
-    # shared axes: the column (or position) numbers are written once, not three times
-    # margins in inches; side by side, the titles take two lines
+    if wide:
+        return _stacked_variants(num_positions, d_model, base, min(zoom, d_model))
     fig, axes = subplots(
-        *shape,
-        figsize=figsize,
-        left=0.75,
-        right=1.0,
-        top=0.4 if wide else 0.7,
-        hspace=0.3,
-        wspace=0.08,
-        sharex=wide,
-        sharey=not wide,
+        1, 3, figsize=(16, 6.2), left=0.75, right=1.05, top=1.05, wspace=0.08, sharey=True
     )
-    sep = "  " if wide else "\n"
-    for ax, (variant, label) in zip(axes, VARIANT_TITLES.items(), strict=True):
+    for ax, (variant, label) in zip(axes, SHORT_TITLES.items(), strict=True):
         pe = sinusoidal_encoding(num_positions, d_model, base, variant)
-        pe_heatmap(pe, ax=ax, title=f"{label}{sep}({num_positions} x {d_model})", colorbar=False)
-        if wide and ax is not axes[-1]:
-            ax.set_xlabel("")
-        if not wide and ax is not axes[0]:
+        pe_heatmap(pe, ax=ax, title=label, colorbar=False)
+        if ax is not axes[0]:
             ax.set_ylabel("")
-    fig.colorbar(
-        axes[0].images[0], ax=axes, fraction=0.03 if wide else 0.02, pad=0.02, label="PE value"
+    fig.suptitle(
+        f"The same encoding in three layouts: {num_positions} positions × {d_model} columns",
+        fontsize=15,
+        y=1 - 0.2 / 6.2,
+        va="top",
     )
+    fig.colorbar(axes[0].images[0], ax=axes, fraction=0.02, pad=0.02, label="PE value")
+    return fig
+
+
+def _stacked_variants(num_positions: int, d_model: int, base: float, zoom: int):
+    """Three rows (one per layout): the whole matrix on the left, columns 0..zoom-1 right."""
+    fig, axes = subplots(
+        3,
+        2,
+        figsize=(14, 7.2),
+        left=0.75,
+        right=1.05,
+        top=0.4,
+        bottom=0.7,
+        hspace=0.45,
+        wspace=0.06,
+        width_ratios=[4, 1],
+        sharex="col",
+        sharey=True,
+    )
+    for (full, part), (variant, label) in zip(axes, VARIANT_TITLES.items(), strict=True):
+        pe = sinusoidal_encoding(num_positions, d_model, base, variant)
+        pe_heatmap(pe, ax=full, title=f"{label}  ({num_positions} x {d_model})", colorbar=False)
+        pe_heatmap(pe[:, :zoom], ax=part, title=f"zoom: columns 0-{zoom - 1}", colorbar=False)
+        part.set_ylabel("")
+        part.set_xticks(range(0, zoom, 4 if zoom <= 16 else 8))
+        # outline the zoomed columns on the whole matrix
+        full.add_patch(Rectangle((-0.5, -0.5), zoom, num_positions, fill=False, lw=2, ec="black"))
+    for ax in axes[:-1].ravel():
+        ax.set_xlabel("")
+    fig.colorbar(axes[0, 0].images[0], ax=axes, fraction=0.025, pad=0.02, label="PE value")
     return fig
 
 
@@ -101,7 +133,7 @@ def dimension_curves(
     pe_rows = encoding_at(rows.astype(float), d_model, base, variant)
     for dim in dims:
         if dim < d_model:
-            (line,) = ax.plot(positions, pe[:, dim], label=f"dim {dim}", lw=2)
+            (line,) = ax.plot(positions, pe[:, dim], label=f"column {dim}", lw=2)
             if dots:
                 ax.plot(rows, pe_rows[:, dim], "o", ms=4, color=line.get_color())
     ax.set_xlabel("position")
@@ -113,7 +145,7 @@ def dimension_curves(
 
 def dimension_curves_figure(num_positions=40, d_model=128, dims=(0, 1, 10, 40, 80)):
     """A few columns of the paper's encoding against position, legend outside the axes."""
-    fig, ax = subplots(figsize=(11, 4.5), left=0.9, right=1.4)  # the legend on the right
+    fig, ax = subplots(figsize=(11, 4.5), left=0.9, right=1.65)  # the legend on the right
     dimension_curves(num_positions, d_model, dims, ax=ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=11)
     ax.set_title(f"Columns of PE against position (d_model = {d_model}); dots = integer positions")
@@ -177,7 +209,9 @@ def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base:
 def position_similarity_figure(num_positions: int = 60, d_model: int = 128, base=10000.0):
     """Heatmap of all dot products PE[p] . PE[q]: constant along every diagonal."""
     pe = sinusoidal_encoding(num_positions, d_model, base)
-    fig, ax = subplots(figsize=(7, 6), left=0.65, right=0.8)  # right: the colour bar, its label
+    fig, ax = subplots(
+        figsize=(6.6, 5.6), left=0.65, right=0.8
+    )  # right: the colour bar, its label
     image = ax.imshow(pe @ pe.T, cmap="viridis", interpolation="nearest")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="PE[p] · PE[q]")
     ax.set_xlabel("position q")
@@ -216,13 +250,15 @@ def beyond_training_figure(
     base: float = 10000.0,
     max_offset: int = 2000,
 ):
-    """Left: a few dimensions, positions past ``train_length`` shaded as unseen. Right: the
-    offset similarity out to ``max_offset``, which is not monotonic."""
-    fig, (left, right) = subplots(1, 2, figsize=(15, 4.8), left=0.9, wspace=0.2)
+    """Left: a few columns, positions past ``train_length`` shaded as unseen. Right: the
+    offset similarity out to ``max_offset``, which is not monotonic. Legends in projector
+    size, above the curves."""
+    fig, (left, right) = subplots(1, 2, figsize=(15, 5.2), left=0.9, top=0.45, wspace=0.2)
     dimension_curves(total, d_model, dims, base, ax=left)
     left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
-    left.legend(loc="lower left", fontsize=9, ncol=4, framealpha=0.95, columnspacing=1.0)
-    left.set_ylim(-1.5, 1.15)
+    left.legend(loc="lower center", fontsize=13, ncol=2, framealpha=0.95, columnspacing=1.2)
+    left.set_ylim(-1.9, 1.15)
+    left.set_yticks([-1, -0.5, 0, 0.5, 1])
     left.set_title(f"Positions ≥ {train_length}: new points on the same curves")
     ks = np.arange(max_offset + 1)
     right.plot(ks, offset_similarity(ks, d_model, base), lw=1.5)
@@ -230,7 +266,7 @@ def beyond_training_figure(
     right.set_xlabel("offset k")
     right.set_ylabel("PE[p] · PE[p + k]")
     right.set_title(f"Similarity vs offset is not monotonic (d_model = {d_model})")
-    right.legend(loc="upper right", fontsize=10)
+    right.legend(loc="upper right", fontsize=13)
     return fig
 
 
@@ -244,8 +280,8 @@ def shift_matrix_figure(
     )
     fig.colorbar(image, ax=left, fraction=0.046, pad=0.04)
     left.set_title(f"M_k for k = {k}: one 2x2 rotation per pair")
-    left.set_xlabel("input dimension")
-    left.set_ylabel("output dimension")
+    left.set_xlabel("column of PE[pos]")
+    left.set_ylabel("column of PE[pos + k]")
     ks = np.arange(-max_offset, max_offset + 1)
     right.plot(ks, offset_similarity(ks, d_model, base), lw=2)
     right.plot([k, -k], offset_similarity([k, -k], d_model, base), "o", ms=10, color="crimson")

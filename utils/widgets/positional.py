@@ -43,13 +43,22 @@ def _encoding(d_model: int, base: float, variant: str) -> np.ndarray:
     return pe
 
 
+BASES = (2.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0)  # the base slider's stops
+
+
+def _number(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals, never "-0.00": a tiny negative rounds to 0."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def _column_label(dim: int, d_model: int, base: float, variant: str) -> str:
-    """``"dim 2 (sin, λ 8.4)"``: the function and wavelength of column ``dim``."""
+    """``"column 2 (sin, λ 8.4)"``: the function and wavelength of column ``dim``."""
     sin_cols, _ = sin_cos_columns(d_model, variant)
     pair = dim // 2 if variant == "interleaved" else dim % (d_model // 2)
     kind = "sin" if dim in sin_cols else "cos"
     lam = wavelengths(d_model, base, variant)[pair]
-    return f"dim {dim} ({kind}, λ {lam:,.1f})"
+    return f"column {dim} ({kind}, λ {lam:,.1f})"
 
 
 def _curves(num_positions, d_model, base, variant, dims):
@@ -85,8 +94,8 @@ def _heatmap_view(d_model: int, num_positions: int, base: float, variant: str) -
         cmap=PE_CMAP,
         width=440,
         height=330,
-        title=f"{variant}: {num_positions} positions × {d_model} dims, base {base:g}",
-        xlabel="dimension (column of PE)",
+        title=f"{variant}: {num_positions} positions × {d_model} columns, base {base:,g}",
+        xlabel="column of PE",
         ylabel="position",
     )
 
@@ -136,8 +145,13 @@ class EncodingExplorer(Explorer):
             description="positions",
             style=style,
         )
-        self.base = widgets.FloatLogSlider(
-            value=base, base=10, min=1, max=5, step=0.5, description="base", style=style
+        # stops with readable labels ("10,000", not the log slider's "1.00e+4"); base 2
+        # shows that even a tiny base keeps positions apart, only without slow pairs
+        self.base = widgets.SelectionSlider(
+            options=[(f"{b:,.0f}", b) for b in BASES],
+            value=float(base),
+            description="base",
+            style=style,
         )
         self.variant = widgets.Dropdown(options=VARIANTS, value=variant, description="layout")
         self.controls = [self.d_model, self.num_positions, self.base, self.variant]
@@ -158,7 +172,8 @@ class EncodingExplorer(Explorer):
         return sorted(p for p in picks if 0 <= p < d)
 
     def state(self) -> dict:
-        """Numbers for the current settings: shape, min, max and wavelength range."""
+        """Numbers for the current settings: shape, min, max, wavelength range, and the
+        position up to which the slowest sine keeps rising (a quarter of its wavelength)."""
         d, n, b, v = self._values()
         pe = _encoding(d, b, v)[:n]  # (n, d)
         lam = wavelengths(d, b, v)  # (d/2,)
@@ -168,6 +183,7 @@ class EncodingExplorer(Explorer):
             "max": float(pe.max()),
             "shortest_wavelength": float(lam.min()),
             "longest_wavelength": float(lam.max()),
+            "slowest_rises_until": float(lam.max() / 4),
         }
 
     def draw(self) -> str:
@@ -177,9 +193,10 @@ class EncodingExplorer(Explorer):
         curves = _curves_view(d, n, b, v, tuple(self.dims()))
         numbers = _emphasis(
             f"PE shape <b>{s['shape']}</b>; values in "
-            f"<b>[{s['min']:.3f}, {s['max']:.3f}]</b>; wavelengths from "
+            f"<b>[{_number(s['min'], 3)}, {_number(s['max'], 3)}]</b>; wavelengths from "
             f"<b>{s['shortest_wavelength']:.2f}</b> to <b>{s['longest_wavelength']:,.1f}</b> "
-            "positions"
+            f"positions; the slowest sine rises until position "
+            f"<b>{s['slowest_rises_until']:,.1f}</b>"
         )
         layout = text_html(f"Layout — {VARIANT_TITLES[v]}; colours: red = +1, blue = −1")
         return text_html(numbers) + layout + row(heat, curves, gap=28)
@@ -204,11 +221,12 @@ def _offset_tables(d_model: int, base: float):
 
 
 class _BlankZero:
-    """A ``fmt`` for heatmap_html: structural zeros of M_k stay blank, the rest 2 decimals."""
+    """A ``fmt`` for heatmap_html: structural zeros of M_k stay blank, the rest 2 decimals
+    (a tiny negative such as -0.001 reads 0.00, not -0.00)."""
 
     @staticmethod
     def format(value: float) -> str:
-        return "" if value == 0 else f"{value:.2f}"
+        return "" if value == 0 else _number(value, 2)
 
 
 def _mark_offsets(chart: str, ks, sim, k: int, lo: float, hi: float, width: int, height: int):
@@ -287,8 +305,8 @@ class OffsetExplorer(Explorer):
                 cmap=PE_CMAP,
                 fmt=_BlankZero,
                 title=title,
-                row_title="output dimension",
-                col_title="input dimension",
+                row_title="column of PE[pos + k]",
+                col_title="column of PE[pos]",
                 cell=cell,
             )
         else:
@@ -300,8 +318,8 @@ class OffsetExplorer(Explorer):
                 width=360,
                 height=360,
                 title=title,
-                xlabel="input dimension",
-                ylabel="output dimension",
+                xlabel="column of PE[pos]",
+                ylabel="column of PE[pos + k]",
             )
         _, ks, sim = _offset_tables(d, self.base_value)
         lo, hi = min(float(sim.min()), 0.0), d / 2
@@ -312,13 +330,13 @@ class OffsetExplorer(Explorer):
             width=width,
             height=height,
             ylim=(lo, hi),
-            title=f"Similarity at offset ±{k}: {s['similarity']:.3f} (red dots)",
+            title=f"Similarity at offset ±{k}: {_number(s['similarity'], 3)} (red dots)",
             xlabel="offset k",
             ylabel="PE[p] · PE[p + k]",
         )
         chart = _mark_offsets(chart, ks, sim, k, lo, hi, width, height)
-        measured = ", ".join(f"p = {p}: {v:.3f}" for p, v in s["measured"].items())
-        angles = ", ".join(f"{a:.0f}°" for a in s["angles"])
+        measured = ", ".join(f"p = {p}: {_number(v, 3)}" for p, v in s["measured"].items())
+        angles = ", ".join(f"{round(a) % 360}°" for a in s["angles"])
         numbers = text_html(
             _emphasis(
                 f"M_k @ PE[pos] vs PE[pos + {k}] for pos = 0..{CHECK_POSITIONS - 1}: "
@@ -326,7 +344,7 @@ class OffsetExplorer(Explorer):
             )
         ) + text_html(
             _emphasis(
-                f"PE[p] · PE[p + {k}] = <b>{s['similarity']:.3f}</b> for every p "
+                f"PE[p] · PE[p + {k}] = <b>{_number(s['similarity'], 3)}</b> for every p "
                 f"(measured: {measured}); maximum <b>{d // 2}</b> at k = 0"
             )
         )
