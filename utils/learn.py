@@ -394,12 +394,18 @@ def cross_entropy(logits, targets):
     return float(loss), d_logits
 
 
+def _summed_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a^T @ b`` summed over every position of every sequence: ``(batch, n, i)`` and
+    ``(batch, n, j)`` -> ``(i, j)``. The gradient of a weight shared by all positions."""
+    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])  # (i, batch*n) @ (batch*n, j)
+
+
 def backward(params: dict, cache: dict, d_logits) -> dict:
     """Gradients of the loss for every parameter (``PARAM_NAMES``), from ``d_logits
     (batch, n, n_out)`` and the ``cache`` of ``forward``: its steps 5 to 1, each undone."""
     scheme, tokens, x = cache["scheme"], cache["tokens"], cache["x"]
     # 5) read out: logits = out @ W_out + b_out
-    d_W_out = np.einsum("bnk,bno->ko", cache["out"], d_logits)  # (d_k, n_out)
+    d_W_out = _summed_outer(cache["out"], d_logits)  # (d_k, n_out)
     d_b_out = d_logits.sum(axis=(0, 1))  # (n_out,)
     d_out = d_logits @ params["W_out"].T  # (batch, n, d_k)
     # 4) attend (a bias added to the scores is a constant: nothing to undo)
@@ -409,9 +415,9 @@ def backward(params: dict, cache: dict, d_logits) -> dict:
     # 3) the scheme's rotation of q and k
     dq, dk = scheme.rotate_backward(dq), scheme.rotate_backward(dk)  # (batch, n, d_k)
     # 2) project: q = x @ W_q, so d_W_q = x^T @ dq (summed over the batch); likewise k, v
-    d_W_q = np.einsum("bnd,bnk->dk", x, dq)  # (d_model, d_k)
-    d_W_k = np.einsum("bnd,bnk->dk", x, dk)  # (d_model, d_k)
-    d_W_v = np.einsum("bnd,bnk->dk", x, dv)  # (d_model, d_k)
+    d_W_q = _summed_outer(x, dq)  # (d_model, d_k)
+    d_W_k = _summed_outer(x, dk)  # (d_model, d_k)
+    d_W_v = _summed_outer(x, dv)  # (d_model, d_k)
     dx = dq @ params["W_q"].T + dk @ params["W_k"].T + dv @ params["W_v"].T  # (batch, n, d)
     # 1) embed: add each position's gradient to its token's row (np.add.at: ids repeat)
     d_E = np.zeros_like(params["E"])  # (vocab_size, d_model)

@@ -179,8 +179,8 @@ def check_scale_gradient(fn) -> Feedback:
     """``fn(q, k, v, weights, d_out, scale)`` must return dL/d scale (one number), where
     ``out = softmax(scale * q k^T) v`` and ``d_out`` = dL/d out."""
     hint = (
-        "the scores are s = scale * (q @ k.T), so dL/dscale = sum of ds * (q @ k.T) over "
-        "every entry; ds comes from steps 1-3 of the backward pass"
+        "the scores are s = scale * (q @ k.T): how does each s_ij change with scale? "
+        "Chain that with ds, which steps 2 and 3 of the backward pass give you"
     )
     for seed in (5, 6):
         q, k, v, weights, d_out, scale = scale_gradient_case(seed)
