@@ -9,8 +9,8 @@ checkers use the same arrays.
   (:func:`nearest_token_qk`, :func:`next_token_accuracy`) and the measurements behind
   "why divide by sqrt(d_k)" (:func:`measure_scaling` and its helpers).
 - notebooks/02_multi_head_attention.ipynb: the hand-built "it" sentence (:func:`it_embeddings`,
-  :func:`it_head_weights`, :func:`it_head_attention`) and the worked example of two heads
-  (:func:`worked_example_heads`).
+  :func:`it_head_weights`, :func:`it_head_attention`, :func:`it_weights_with_extra_score`)
+  and the worked example of two heads (:func:`worked_example_heads`).
 - notebooks/03_positional_encoding.ipynb: the encoding between integer positions
   (:func:`encoding_at`).
 """
@@ -226,11 +226,41 @@ def it_head_attention() -> np.ndarray:
     return np.stack(weights)  # (h, n, n)
 
 
+def it_weights_with_extra_score(extra: float = 0.0) -> dict:
+    """What "it" gives "animal" and "tired" when the score of "tired" rises by ``extra``.
+
+    The rise is in every head that asks about adjectives: head 1 of the two-head layer, and
+    the single head that asks both questions (head 0's query, the two heads' keys summed).
+    Head 0 does not ask about adjectives, so its scores do not change. Returns floats keyed
+    ``"one head animal"``, ``"one head tired"``, ``"head 0 animal"``, ``"head 1 tired"``.
+    Notebook 02, section 7 (one softmax makes two lookups compete).
+    """
+    x = it_embeddings()  # (n, d_model)
+    heads = it_head_weights()
+    it, animal, tired = (SENTENCE.index(word) for word in ("it", "animal", "tired"))
+    bump = np.zeros(len(SENTENCE))  # (n,)
+    bump[tired] = extra
+
+    def weights_of_it(W_q, W_k, extra_scores):
+        q = (x @ W_q)[it]  # (d_k,): the query of "it"
+        return softmax((x @ W_k) @ q / np.sqrt(q.shape[-1]) + extra_scores)  # (n,)
+
+    one = weights_of_it(heads[0]["W_q"], heads[0]["W_k"] + heads[1]["W_k"], bump)
+    head0 = weights_of_it(heads[0]["W_q"], heads[0]["W_k"], 0.0)
+    head1 = weights_of_it(heads[1]["W_q"], heads[1]["W_k"], bump)
+    return {
+        "one head animal": float(one[animal]),
+        "one head tired": float(one[tired]),
+        "head 0 animal": float(head0[animal]),
+        "head 1 tired": float(head1[tired]),
+    }
+
+
 # --- notebook 02: the worked example of two heads ---------------------------------------------
 
 
 def worked_example_heads(seed: int = 0) -> list[np.ndarray]:
-    """The source's worked example, computed: 2 tokens, width 3, two full-width heads.
+    """A worked example common in tutorials, computed: 2 tokens, width 3, two full-width heads.
 
     Returns ``[Z_0, Z_1]``, each ``(2, 3)`` (d_v = d_model = 3). Notebook 02, section 2
     (drawn by ``utils.plotting.heads.concatenation_figure``).

@@ -13,7 +13,7 @@ from matplotlib.patches import Rectangle
 
 from utils.cost import cost_table
 from utils.examples import SENTENCE, it_head_attention, worked_example_heads
-from utils.plotting.core import attention_heatmap, label_inches, subplots
+from utils.plotting.core import annotated_heatmap, label_inches, subplots
 
 HEAD_COLOURS = (
     "tab:blue",
@@ -29,61 +29,93 @@ HEAD_COLOURS = (
 # --- figures -------------------------------------------------------------------------------
 
 
-def head_heatmaps(weights, tokens, titles=None, highlight=None, cell=0.55, annotate=None):
-    """One attention heatmap per head, side by side. ``weights (h, n_q, n_k)``.
+def head_heatmaps(
+    weights, tokens, titles=None, highlight=None, cell=0.65, annotate=None, fontsize=12,
+    caption=None,
+):  # fmt: skip
+    """One attention heatmap per head, side by side, and one colour bar for all of them.
 
-    ``highlight`` (a query index) draws a box around that query's row in every head;
-    ``annotate`` as in ``annotated_heatmap`` (for example ``[highlight]``: that row only).
+    ``weights (h, n_q, n_k)``; every head's scale is [0, 1], so one colour bar (right of the
+    last head) serves all, and only the first head carries the "query" axis label: nothing
+    is drawn between the panels but the next head's query labels. ``highlight`` (a query
+    index) draws a box around that query's row in every head; ``annotate`` as in
+    ``annotated_heatmap`` (for example ``[highlight]``: that row only); ``fontsize`` is the
+    size of the numbers in the cells; ``caption`` a line under the panels.
     """
     weights = np.asarray(weights)
     h, n_q, n_k = weights.shape
-    # margins in inches: the titles and the key labels (rotated 60 degrees) above, the query
-    # labels to the left
-    left, top = 0.45 + label_inches(tokens), 0.7 + 0.9 * label_inches(tokens)
-    figsize = (h * (n_k * cell + 1.6), n_q * cell + 1.6)
-    fig, axes = subplots(
-        1,
-        h,
-        figsize=figsize,
-        left=left,
-        bottom=0.3,
-        right=0.45,
-        top=top,
-        wspace=0.35,
-        squeeze=False,
-    )
-    for i, ax in enumerate(axes[0]):
+    # inches: the panels, the query labels left of each panel (plus the axis label left of
+    # the first), the titles and the key labels (rotated 60 degrees) above, the colour bar
+    labels = label_inches(tokens)
+    panel_w, panel_h = n_k * cell, n_q * cell
+    left, gap, top, bottom = 0.5 + labels, 0.3 + labels, 0.75 + 0.9 * labels, 0.2
+    if caption:
+        bottom += 0.4
+    bar_gap, bar_w, bar_labels = 0.2, 0.22, 0.5
+    width = left + h * panel_w + (h - 1) * gap + bar_gap + bar_w + bar_labels
+    height = bottom + panel_h + top
+    fig = plt.figure(figsize=(width, height))
+
+    def box(x, w):  # (x, y, width, height) as fractions of the canvas
+        return [x / width, bottom / height, w / width, panel_h / height]
+
+    for i in range(h):
+        ax = fig.add_axes(box(left + i * (panel_w + gap), panel_w))
         title = titles[i] if titles else f"head {i}"
-        attention_heatmap(weights[i], tokens, tokens, ax=ax, title=title, annotate=annotate)
+        annotated_heatmap(
+            weights[i], tokens, tokens, ax=ax, title=title, vmin=0.0, vmax=1.0, cmap="Blues",
+            annotate=annotate, colorbar=False,
+        )  # fmt: skip
         for text in ax.texts:  # colour chosen by annotated_heatmap from the cell's lightness
-            text.set_fontsize(9 if n_k > 8 else 12)
+            text.set_fontsize(fontsize)
+        ax.set_xlabel("key (attended to)")
+        ax.xaxis.set_ticks_position("top")
+        ax.xaxis.set_label_position("top")
         ax.tick_params(axis="x", labelrotation=60)
+        if i == 0:
+            ax.set_ylabel("query (attending)")
         if highlight is not None:
             ax.add_patch(
                 Rectangle(
                     (-0.5, highlight - 0.5), n_k, 1, fill=False, edgecolor="crimson", linewidth=3
                 )
             )
+    bar = fig.add_axes(box(width - bar_labels - bar_w, bar_w))
+    fig.colorbar(fig.axes[0].images[0], cax=bar)
+    if caption:
+        fig.supxlabel(caption, fontsize=13, y=0.12 / height, va="bottom")
     return fig
+
+
+def short_weight(value: float) -> str:
+    """A weight in two decimals without the leading zero (".97"), and "0" below 0.005:
+    short enough to be written large in a small cell."""
+    return "0" if round(value, 2) == 0 else f"{value:.2f}".lstrip("0")
 
 
 def it_heads_figure():
     """The hand-built heads on "the animal ... it was tired", row "it" boxed and written out.
 
-    Only the "it" row carries numbers: every other query is zero, so its row is uniform,
-    1/11 in every cell (the light shade), and 242 labels would hide the one row that matters.
+    Only the "it" row carries numbers (large, without the leading zero: ".97"): every other
+    query is zero, so its row is uniform, 1/11 in every cell (the light shade), and 242
+    labels would hide the one row that matters. Sized for a projector: the canvas is about
+    1150 x 560 pixels, so a notebook or a slide shows it at full size.
     """
     titles = ['head 0: "who is it?"', 'head 1: "what is it like?"']
     it = SENTENCE.index("it")
-    fig = head_heatmaps(
-        it_head_attention(), SENTENCE, titles, highlight=it, cell=0.5, annotate=[it]
-    )
-    fig.supxlabel(
+    weights = it_head_attention()  # (h, n, n)
+    caption = (
         f"rows without numbers: a zero query, so every weight is 1/{len(SENTENCE)} "
-        f"= {1 / len(SENTENCE):.2f}",
-        fontsize=12,
+        f"= {1 / len(SENTENCE):.2f}"
     )
-    fig.subplots_adjust(bottom=0.6 / fig.get_size_inches()[1])  # 0.6 in for the caption
+    fig = head_heatmaps(
+        weights, SENTENCE, titles, highlight=it, cell=0.36, annotate=[it], caption=caption
+    )
+    for ax, head in zip(fig.axes, weights, strict=False):  # the two heads, not the colour bar
+        for text, value in zip(ax.texts, head[it], strict=True):
+            text.set_text(short_weight(value))
+            text.set_fontsize(14 if value >= 0.5 else 12)
+            text.set_fontweight("bold" if value >= 0.5 else "normal")
     return fig
 
 
@@ -150,26 +182,41 @@ def concatenation_figure():
 
 
 def cost_figure(n: int = 128, d_model: int = 512, heads=(1, 4, 8, 16, 32)):
-    """Multiply-adds and parameters against h (flat), attention-weight entries (grow with h)."""
+    """Multiply-adds and parameters against h (flat), attention-weight entries (grow with h).
+
+    The figure's title has its own band above the panels' titles (0.3 in), so the two
+    never touch; the canvas is 1250 pixels wide, shown at full size in a notebook.
+    """
     rows = cost_table(n, d_model, heads)
     labels = [str(r["h"]) for r in rows]
     panels = (
-        ("total", "multiply-adds (millions)", "tab:blue", 1e6),
-        ("parameters", "parameters (millions)", "tab:orange", 1e6),
-        ("weight_entries", "attention-weight entries (thousands)", "tab:red", 1e3),
+        ("total", "multiply-adds (millions)", "tab:blue", 1e6, "multiply-adds: constant"),
+        ("parameters", "parameters (millions)", "tab:orange", 1e6, "parameters: constant"),
+        (
+            "weight_entries",
+            "weight entries (thousands)",
+            "tab:red",
+            1e3,
+            "h (n x n) weights: grow",
+        ),
     )
-    fig, axes = subplots(1, 3, figsize=(15, 4.5), left=0.8, right=0.2, top=0.75, wspace=0.28)
-    for ax, (key, label, colour, unit) in zip(axes, panels, strict=True):
+    fig, axes = subplots(
+        1, 3, figsize=(12.5, 4.7), left=0.75, bottom=0.65, right=0.15, top=0.9, wspace=0.38
+    )
+    for ax, (key, label, colour, unit, title) in zip(axes, panels, strict=True):
         values = [r[key] / unit for r in rows]
         ax.bar(labels, values, color=colour)
         for x, v in enumerate(values):
             ax.text(x, v, f"{v:.3g}", ha="center", va="bottom", fontsize=11)
         ax.set(xlabel="number of heads h", ylabel=label, ylim=(0, max(values) * 1.15))
+        ax.set_title(title, pad=8)
         ax.grid(alpha=0.3, axis="y")
-    axes[0].set_title("multiply-adds: constant")
-    axes[1].set_title("parameters: constant")
-    axes[2].set_title("h weight matrices (n x n): grow")
-    fig.suptitle(f"one self-attention layer, d_model = {d_model}, d_k = d_model / h, n = {n}")
+    fig.suptitle(
+        f"one self-attention layer: d_model = {d_model}, d_k = d_model / h, n = {n} tokens",
+        fontsize=14,
+        y=1 - 0.12 / fig.get_size_inches()[1],
+        va="top",
+    )
     return fig
 
 
@@ -218,7 +265,7 @@ def split_diagram(n: int = 3, d: int = 4, h: int = 2):
 
 
 FIGURES = {
-    "02_head_heatmaps.png": it_heads_figure,
+    "02_it_heads_animal_tired.png": it_heads_figure,
     "02_concatenation.png": concatenation_figure,
     "02_cost.png": cost_figure,
     "02_split_bug.png": split_diagram,
