@@ -250,6 +250,16 @@ def test_forward_errors():
         forward(params, np.array([[0]]), positions="learned")
 
 
+def test_train_short_evaluate_long_as_the_module_docstring_says():
+    """Notebook 06's use: train the shift task on length 8, evaluate on length 16."""
+    train_data, test_data, _ = make_split(SHIFT, seed=0)
+    params = init_params(SHIFT.vocab_size, 32, 16, seed=0)
+    train(params, train_data, test_data, steps=80, positions="rope", log_every=80)
+    longer = SHIFT.make(np.random.default_rng(1), 500, n=16)
+    _, accuracy = evaluate(params, *longer, positions="rope")
+    assert accuracy >= 0.9  # RoPE's scores depend on i - j only
+
+
 def test_positions_hooks():
     rng = np.random.default_rng(7)
     x, y = rng.normal(size=(2, 5, 4)), rng.normal(size=(2, 5, 4))
@@ -419,6 +429,10 @@ def test_train_records_snapshots_and_is_deterministic():
     assert h.test_loss.shape == h.test_accuracy.shape == h.train_loss.shape == (4,)
     np.testing.assert_array_equal(runs[0].test_loss, runs[1].test_loss)
     assert h.positions == "sinusoidal" and h.mask is None and h.seconds > 0
+    with pytest.raises(ValueError, match="log_every"):
+        train(init_params(10, 8, 4), train_set, test_set, steps=5, log_every=0)
+    with pytest.raises(ValueError, match="steps"):
+        train(init_params(10, 8, 4), train_set, test_set, steps=-1)
 
 
 @pytest.mark.parametrize(("name", "steps"), [("shift", 80), ("lookup", 110)])

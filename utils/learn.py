@@ -33,10 +33,10 @@ Sequence length at test time
 No parameter depends on ``n``: the encoding, rotation, bias (and the mask you pass) are
 built for the length of the tokens given. Train on length 8 and evaluate on length 16::
 
-    train_data, test_data = make_split(SHIFT, seed=0)              # n = 8 (SHIFT's default)
+    train_data, test_data, _ = make_split(SHIFT, seed=0)  # n = 8, SHIFT's default
     params = init_params(SHIFT.vocab_size, 32, 16, seed=0)
     train(params, train_data, test_data, positions="rope")
-    longer = SHIFT.make(np.random.default_rng(1), 500, n=16)       # (tokens, targets), n = 16
+    longer = SHIFT.make(np.random.default_rng(1), 500, n=16)  # (tokens, targets), n = 16
     loss, accuracy = evaluate(params, *longer, positions="rope")
 
 (A model trained with a mask needs the mask for the new length, e.g. ``causal_mask(16)``.)
@@ -53,6 +53,7 @@ import numpy as np
 from utils._checks import (
     as_float_array,
     require_ndim,
+    require_nonnegative_int,
     require_positive_int,
     require_real_scalar,
 )
@@ -653,6 +654,10 @@ def train(
     training ``mask``) and keeps the attention weights on its first ``examples`` sequences.
     ``task`` is only recorded (for figures and the explorer).
     """
+    steps = require_nonnegative_int(steps, "steps")
+    batch_size = require_positive_int(batch_size, "batch_size")
+    log_every = require_positive_int(log_every, "log_every")
+    examples = require_positive_int(examples, "examples")
     rng = np.random.default_rng(seed)
     tokens, targets = train_data
     state = adam_init(params)
