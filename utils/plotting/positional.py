@@ -210,7 +210,7 @@ def position_similarity_figure(num_positions: int = 60, d_model: int = 128, base
     """Heatmap of all dot products PE[p] . PE[q]: constant along every diagonal."""
     pe = sinusoidal_encoding(num_positions, d_model, base)
     fig, ax = subplots(
-        figsize=(6.6, 5.6), left=0.65, right=0.8
+        figsize=(6.2, 5.0), left=0.65, right=0.8
     )  # right: the colour bar, its label
     image = ax.imshow(pe @ pe.T, cmap="viridis", interpolation="nearest")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="PE[p] · PE[q]")
