@@ -84,12 +84,15 @@ def test_mask_explorer_each_control():
     assert ex.renders == 3 and ex.last_view != view
     np.testing.assert_allclose(ex.weights[:, 2:], 0)
     np.testing.assert_allclose(ex.weights.sum(axis=1), 1)
-    assert "2 &lt;pad&gt;" in ex.last_view  # positions >= length are labelled as padding
+    assert "2 sat (pad)" in ex.last_view  # a word the padding mask treats as padding
     view = ex.last_view
     ex.polarity.value = POLARITIES[1]
     assert ex.renders == 4 and ex.last_view != view
     np.testing.assert_allclose(ex.weights[:, :2], 0)  # flipped: only the pads are attended
     assert "polarity=flipped" in repr(ex) and "FLIPPED" in ex.last_view
+
+
+RED = "color:#d62728"
 
 
 def test_mask_explorer_flipped_causal_attends_only_to_the_future():
@@ -98,5 +101,45 @@ def test_mask_explorer_flipped_causal_attends_only_to_the_future():
     np.testing.assert_allclose(ex.future_weight[:-1], 1)  # every row but the last: all future
     assert ex.blocked_rows == [5]  # the last token has no future: fully blocked, zeros
     np.testing.assert_allclose(ex.weights[5], 0)
-    assert "5 of 6 queries see the future" in ex.last_view
+    assert "5 of 6 queries see the future" in ex.last_view and RED in ex.last_view
     assert "fully blocked query rows (weights all 0): 5 &lt;pad&gt;" in ex.last_view
+
+
+def test_mask_explorer_causal_mask_never_relabels_words_as_padding():
+    ex = MaskExplorer()
+    assert ex.kind.value == "causal" and ex.length.disabled
+    ex.length.value = 2  # no padding mask applies: the length does not matter
+    assert "(pad)" not in ex.last_view and "2 sat" in ex.last_view and "3 down" in ex.last_view
+    assert "no query sees the future" in ex.last_view and RED not in ex.last_view
+
+
+def test_mask_explorer_encoder_masks_raise_no_future_alarm():
+    ex = MaskExplorer()
+    for kind in ("none", "padding"):
+        ex.kind.value = kind
+        assert ex.future_weight[:3].min() > 0  # an encoder does look ahead
+        assert "see the future" not in ex.last_view and RED not in ex.last_view
+        assert "may look ahead" in ex.last_view
+    assert not ex.length.disabled  # "padding": the length matters again
+    ex.kind.value = "none"
+    assert ex.length.disabled
+
+
+def test_mask_explorer_flipped_padding_is_flagged_as_attending_to_padding():
+    ex = MaskExplorer()
+    ex.kind.value = "padding"
+    assert "attend to padding" not in ex.last_view
+    np.testing.assert_allclose(ex.pad_weight, 0)
+    ex.polarity.value = POLARITIES[1]
+    np.testing.assert_allclose(ex.pad_weight, 1)  # every query looks only at the pads
+    assert "6 of 6 queries attend to padding" in ex.last_view and RED in ex.last_view
+
+
+def test_mask_explorer_buttons_show_their_whole_label_and_a_tooltip():
+    ex = MaskExplorer()
+    for buttons in (ex.kind, ex.polarity):
+        assert buttons.style.button_width == "auto"  # not cut off at the default width
+        assert len(buttons.tooltips) == len(buttons.options)
+        assert all(tip for tip in buttons.tooltips)
+    assert all(len(label) <= 36 for label in ex.polarity.options)
+    assert ex.length.tooltip

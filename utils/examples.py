@@ -106,7 +106,7 @@ def entropy(p) -> np.ndarray:
     """
     p = np.asarray(p, dtype=float)
     logs = np.log(np.where(p > 0, p, 1.0))
-    return -(p * logs).sum(axis=-1)
+    return 0.0 - (p * logs).sum(axis=-1)  # 0.0 - 0.0 is 0.0, where -(0.0) would print -0.0
 
 
 def measure_scaling(d_ks=SCALING_D_KS, n_samples=2000, n_trials=200, n_keys=16, seed=0) -> dict:

@@ -67,7 +67,8 @@ def mask_polarity_figure():
     """Causal attention on the toy sentence: the right mask vs the same mask with flipped polarity.
 
     The flipped mask (True where the TF-style mask says "blocked") lets each token attend
-    only to its future; the last token has no future, so its row is fully blocked (zeros).
+    only to later tokens; the last token has none, so its row is fully blocked: it sees
+    nothing (zeros).
     """
     n = len(TOKENS)
     right = causal_mask(n)  # (n, n) True = may attend
@@ -78,7 +79,10 @@ def mask_polarity_figure():
         [good, bad],
         ["causal_mask(4): True = may attend", "TF-style mask read as True = may attend"],
         list(TOKENS),
-        suptitle="Flip the mask's polarity and every token sees only the future",
+        suptitle=(
+            "Flipped polarity: each token attends only to later tokens; "
+            "the last one, with none, sees nothing"
+        ),
     )
 
 
@@ -90,11 +94,15 @@ SCALING_STYLE = {
 
 
 def scaling_figure(stats=None):
-    """Four panels against d_k: var(q.k), largest weight, entropy, softmax Jacobian norm."""
+    """Four panels against d_k: var(q.k), largest weight, entropy, softmax Jacobian norm.
+
+    620 px tall, so that it fits a 1280x720 slide under its code cell; the three scalings
+    share one legend under the title, which keeps every curve of panels 2-4 uncovered."""
     stats = measure_scaling() if stats is None else stats
     d = stats["d_k"]
+    height = 6.2
     fig, axes = subplots(
-        2, 2, figsize=(12, 9), left=0.85, right=0.25, top=0.75, hspace=0.3, wspace=0.22
+        2, 2, figsize=(12.8, height), left=0.85, right=0.25, top=1.15, hspace=0.5, wspace=0.2
     )
     ax = axes[0, 0]
     ax.plot(d, stats["var_dot"], "o-", color="tab:red", label="measured var(q·k)")
@@ -103,24 +111,34 @@ def scaling_figure(stats=None):
     ax.plot(d, stats["score_std"]["linear"] ** 2, "^-", color="tab:green", label="var(q·k/d_k)")
     power_ticks(ax.yaxis, base=10)
     ax.set(title="Variance of the scores", xlabel="d_k", ylabel="variance")
-    ax.legend(loc="lower left", fontsize=10)  # small enough to clear the green markers
+    ax.set_ylim(5e-4, 1e8)  # room above the red line for the legend
+    ax.set_yticks([10.0**k for k in range(-2, 8, 2)])  # every other power: readable
+    ax.legend(loc="upper left", fontsize=10)
     panels = [
         (axes[0, 1], "max_weight", "Largest softmax weight", "mean max weight"),
         (axes[1, 0], "entropy", "Entropy of the weights", "entropy (nats)"),
-        (axes[1, 1], "jac_norm", "Size of the softmax gradient", "‖∂softmax/∂scores‖ (Frobenius)"),
+        (axes[1, 1], "jac_norm", "Size of the softmax gradient", "‖∂softmax/∂scores‖"),
     ]
     for ax, key, title, ylabel in panels:
         for name, (label, colour, marker) in SCALING_STYLE.items():
             ax.plot(d, stats[key][name], marker + "-", color=colour, label=label)
         ax.set(title=f"{title} ({stats['n_keys']} keys)", xlabel="d_k", ylabel=ylabel)
     n = stats["n_keys"]
-    axes[0, 1].axhline(1 / n, color="grey", ls=":", label=f"uniform 1/{n}")
-    axes[1, 0].axhline(np.log(n), color="grey", ls=":", label=f"uniform log {n}")
-    axes[0, 1].legend()
-    axes[1, 0].legend()
+    axes[0, 1].axhline(1 / n, color="grey", ls=":", label=f"uniform weights (1/{n}, log {n})")
+    axes[1, 0].axhline(np.log(n), color="grey", ls=":")
     for ax in axes.flat:
         power_ticks(ax.xaxis, base=2)
     fig.suptitle("Why divide by √d_k: measured on random unit-variance vectors", fontsize=15)
+    handles, labels = axes[0, 1].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - 0.4 / height),
+        ncol=len(labels),
+        frameon=False,
+        fontsize=12,
+    )
     return fig
 
 

@@ -138,18 +138,33 @@ class AttentionExplorer(Explorer):
 
 
 MASK_KINDS = ("none", "causal", "padding", "causal + padding")
-POLARITIES = ("True = may attend (ours)", "flipped: 1 = blocked read as True")
+KIND_TIPS = (
+    "no mask: every query may attend to every key (an encoder without padding)",
+    "causal: query i may attend to keys 0..i only (a decoder)",
+    "padding: no query may attend to the positions from `length` on",
+    "both: causal, and no attention to the padding",
+)
+POLARITIES = ("ours: True = may attend", "flipped: 1 = blocked, read as True")
+POLARITY_TIPS = (
+    "the mask passed as this project expects it: True = may attend",
+    "the bug: a TF-style mask (1 = blocked) passed where True = may attend is expected",
+)
+AUTO_WIDTH = {"button_width": "auto"}  # buttons as wide as their labels: nothing cut off
 
 
 class MaskExplorer(Explorer):
     """Self-attention weights of the toy sentence plus two padding tokens under a mask.
 
     Controls: ``kind`` (none / causal / padding / both), ``length`` (true length of the
-    sequence; later positions are padding), ``polarity`` (ours, or the bug: a 1 = blocked
-    mask passed where True = may attend is expected). State for tests: ``mask`` (the bool
-    mask actually passed, ``(n, n)``), ``weights (n, n)``, ``future_weight`` (per query, the
-    total weight on later positions) and ``blocked_rows`` (queries with every key blocked).
-    The view: the mask passed (1 = may attend) next to the weights, then those two numbers.
+    sequence; with a padding mask, later positions are padding; disabled without one),
+    ``polarity`` (ours, or the bug: a 1 = blocked mask passed where True = may attend is
+    expected). State for tests: ``mask`` (the bool mask actually passed, ``(n, n)``),
+    ``weights (n, n)``, ``future_weight`` (per query, the total weight on later positions),
+    ``pad_weight`` (per query, the total weight on positions >= length) and
+    ``blocked_rows`` (queries with every key blocked). The view: the mask passed
+    (1 = may attend) next to the weights, then those numbers; a number is red only where it
+    breaks what the chosen mask promises (no future under a causal mask, no padding under
+    a padding mask).
     """
 
     name = "MaskExplorer"
@@ -162,20 +177,42 @@ class MaskExplorer(Explorer):
         n = len(self.tokens)
         self.Q, self.K, self.V = X @ ex["W_q"], X @ ex["W_k"], X @ ex["W_v"]  # (n, d) each
         self.later = np.triu(np.ones((n, n), dtype=bool), k=1)  # key j > query i
-        self.kind = widgets.ToggleButtons(options=MASK_KINDS, value="causal", description="mask")
-        self.length = widgets.IntSlider(value=n - n_pad, min=1, max=n, description="length")
-        self.polarity = widgets.ToggleButtons(options=POLARITIES, description="polarity")
+        self.kind = widgets.ToggleButtons(
+            options=MASK_KINDS, value="causal", description="mask", tooltips=list(KIND_TIPS)
+        )
+        self.length = widgets.IntSlider(
+            value=n - n_pad,
+            min=1,
+            max=n,
+            description="length",
+            tooltip="with a padding mask: positions from `length` on are padding",
+        )
+        self.polarity = widgets.ToggleButtons(
+            options=POLARITIES, description="polarity", tooltips=list(POLARITY_TIPS)
+        )
+        for buttons in (self.kind, self.polarity):
+            buttons.style = AUTO_WIDTH
         self.controls = [self.kind, self.length, self.polarity]
         super().__init__()
         self.ui.children = (widgets.HBox([self.kind, self.length]), self.polarity, self.output)
+
+    @property
+    def padded(self) -> bool:
+        """True when the chosen mask includes the padding mask."""
+        return "padding" in self.kind.value
+
+    @property
+    def causal(self) -> bool:
+        """True when the chosen mask includes the causal mask."""
+        return "causal" in self.kind.value
 
     def build_mask(self) -> np.ndarray:
         """The ``(n, n)`` bool mask handed to attention for the current controls."""
         n = len(self.tokens)
         allowed = np.ones((n, n), dtype=bool)  # True = may attend
-        if "causal" in self.kind.value:
+        if self.causal:
             allowed &= causal_mask(n)
-        if "padding" in self.kind.value:
+        if self.padded:
             allowed &= padding_mask([self.length.value], n)[0]  # (1, n) broadcasts over rows
         if self.polarity.value == POLARITIES[1]:
             blocked_flags = (~allowed).astype(int)  # the TF-style mask: 1 = blocked
@@ -183,17 +220,56 @@ class MaskExplorer(Explorer):
         return allowed
 
     def compute(self) -> None:
-        """Fill ``mask``, ``weights``, ``future_weight`` and ``blocked_rows``."""
+        """Fill ``mask``, ``weights``, ``future_weight``, ``pad_weight``, ``blocked_rows``."""
+        self.length.disabled = not self.padded  # the length only matters for padding
         self.mask = self.build_mask()
         _, self.weights = scaled_dot_product_attention(self.Q, self.K, self.V, mask=self.mask)
         self.future_weight = (self.weights * self.later).sum(axis=1)  # (n,)
+        self.pad_weight = self.weights[:, self.length.value :].sum(axis=1)  # (n,)
         self.blocked_rows = [i for i in range(len(self.tokens)) if not self.mask[i].any()]
+
+    def labels(self) -> list[str]:
+        """Row labels: position and token; "(pad)" marks a word the padding mask treats as
+        padding (only when a padding mask applies)."""
+        labels = []
+        for i, token in enumerate(self.tokens):
+            as_pad = self.padded and i >= self.length.value and token != "<pad>"
+            labels.append(f"{i} {token}" + (" (pad)" if as_pad else ""))
+        return labels
+
+    def notes(self, labels) -> str:
+        """The numbers under the tables, red only where the chosen mask is broken."""
+        n = len(self.tokens)
+
+        def alarm(text: str) -> str:
+            return f'<span style="color:#d62728;font-weight:600">{text}</span>'
+
+        leak = int((self.future_weight > 1e-9).sum())
+        future = f"weight on later keys (the future), per query: {_fmt(self.future_weight)}"
+        if self.causal and leak:
+            future = alarm(f"{future}<br>&rarr; {leak} of {n} queries see the future")
+        elif self.causal:
+            future += "<br>&rarr; no query sees the future, as a causal mask promises"
+        else:
+            future += "<br>&rarr; without a causal mask every query may look ahead (an encoder)"
+        lines = [future]
+        if self.padded:
+            on_pad = int((self.pad_weight > 1e-9).sum())
+            pad = (
+                f"weight on the padding (keys {self.length.value} and later), per query: "
+                f"{_fmt(self.pad_weight)}"
+            )
+            if on_pad:
+                pad = alarm(f"{pad}<br>&rarr; {on_pad} of {n} queries attend to padding")
+            lines.append(pad)
+        blocked = ", ".join(labels[i] for i in self.blocked_rows) or "none"
+        lines.append(f"fully blocked query rows (weights all 0): {html.escape(blocked)}")
+        return "<div>" + "<br>".join(lines) + "</div>"
 
     def draw(self) -> str:
         self.compute()
         flipped = self.polarity.value == POLARITIES[1]
-        length = self.length.value  # positions >= length are padding for the mask
-        labels = [f"{i} {t if i < length else '<pad>'}" for i, t in enumerate(self.tokens)]
+        labels = self.labels()
         mask_table = render.heatmap_html(
             self.mask.astype(float),
             labels,
@@ -206,25 +282,17 @@ class MaskExplorer(Explorer):
             col_title="key",
             cell=54,  # same row height as the weights: rows line up
         )
+        length = f", length {self.length.value}" if self.padded else ""
         weight_table = render.heatmap_html(
             self.weights,
             labels,
             range(len(self.tokens)),
-            title=f"weights (mask: {self.kind.value}, length {self.length.value})",
+            title=f"weights (mask: {self.kind.value}{length})",
             row_title="query",
             col_title="key",
             cell=54,
         )
-        blocked = ", ".join(labels[i] for i in self.blocked_rows) or "none"
-        leak = int((self.future_weight > 1e-9).sum())
-        warn = "color:#d62728;font-weight:600" if leak else ""
-        notes = (
-            f'<div><span style="{warn}">weight on later keys '
-            f"(the future), per query: {_fmt(self.future_weight)}<br>&rarr; {leak} of "
-            f"{len(self.tokens)} queries see the future</span><br>"
-            f"fully blocked query rows (weights all 0): {html.escape(blocked)}</div>"
-        )
-        return render.row(mask_table, weight_table, gap=36) + render.text_html(notes)
+        return render.row(mask_table, weight_table, gap=36) + render.text_html(self.notes(labels))
 
     def describe(self) -> str:
         flipped = "flipped" if self.polarity.value == POLARITIES[1] else "ours"
