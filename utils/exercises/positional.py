@@ -304,8 +304,10 @@ def _grade_choices(choices: dict, truth: dict, exercise: int, reasons: dict, don
     still = f"; still to answer: {', '.join(unanswered)}" if unanswered else ""
     if mistakes:
         answered = len(truth) - len(unanswered)
+        which = "" if len(mistakes) == 1 else f", e.g. {mistakes[0]!r}"
+        what = f"{mistakes[0]!r} is" if len(mistakes) == 1 else f"{len(mistakes)} are"
         return wrong(
-            f"{len(mistakes)} of {answered} answered wrong, e.g. {mistakes[0]!r}{still}",
+            f"{what} wrong (of {answered} answered){which}{still}",
             f"{mistakes[0]}: {reasons[mistakes[0]]}",
         )
     if unanswered:
