@@ -56,6 +56,13 @@ def _all_figures():
     made["kv"] = lambda: figs.kv_cache_figure(
         [32, 64, 128], [0.01, 0.04, 0.16], [0.004, 0.008, 0.016]
     )
+    made["length"] = lambda: figs.length_figure(
+        [8, 16, 32],
+        {"sinusoidal": [1.0, 0.5, 0.3], "rope": [1.0, 1.0, 0.8], "alibi": [0.3, 0.25, 0.2]},
+        {"sinusoidal": np.linspace(1, 0, 32), "rope": np.full(32, 0.8)},
+        [0.3, 0.25, 0.2],
+        train_length=8,
+    )
     return made
 
 
@@ -113,3 +120,21 @@ def test_format_seconds_and_counts():
     assert figs.format_seconds(0.0125) == "12.5 ms"
     assert figs.format_seconds(4e-5) == "40 µs"
     assert [figs.format_count(v) for v in (256, 4096, 65536, 2**20)] == ["256", "4k", "64k", "1M"]
+
+
+def test_length_figure_draws_one_line_per_scheme_and_skips_ungraded_positions():
+    fig = figs.length_figure(
+        [8, 16],
+        {"rope": [1.0, 0.9], "alibi": [0.3, 0.2]},
+        {"rope": np.arange(16) / 16},
+        [0.3, 0.2],
+        train_length=8,
+    )
+    left, right = fig.axes
+    assert [line.get_label() for line in left.lines][:3] == [
+        "rope",
+        "alibi",
+        "best without positions",
+    ]
+    x, _ = right.lines[0].get_data()
+    assert x[0] == 2 and x[-1] == 15  # positions 0 and 1 have no target in the shift task

@@ -429,6 +429,66 @@ def alibi_figure(num_heads: int = 8, n: int = 12, heads=(0, 7)):
     return fig
 
 
+# --- 7. longer than in training ------------------------------------------------------------------
+
+SCHEME_COLOURS = {"sinusoidal": "#1f77b4", "rope": "#d62728", "alibi": "#2ca02c"}
+
+
+def length_figure(lengths, accuracy: dict, by_position: dict, blind, train_length: int):
+    """Left: held-out accuracy against the test length, one line per positional scheme
+    (``accuracy = {scheme: [...]}``, one value per length), with the best a model blind to
+    positions can do (``blind``, one value per length) and the training length marked.
+    Right: accuracy at each query position of the longest length (``by_position = {scheme:
+    (n,) array}``; positions without a target are not drawn)."""
+    lengths = np.asarray(lengths, dtype=float)
+    fig, (ax_n, ax_p) = _figure(1, 2, figsize=(15, 5.2), left=0.9, wspace=0.25, top=0.6)
+    for scheme, values in accuracy.items():
+        ax_n.plot(
+            lengths, values, "o-", ms=8, lw=2, color=SCHEME_COLOURS.get(scheme), label=scheme
+        )
+    ax_n.plot(lengths, blind, "k--", lw=1.5, label="best without positions")
+    ax_n.axvline(train_length, color="0.5", lw=1, ls=":")
+    ax_n.text(train_length * 1.04, 0.05, "training length", color="0.35", fontsize=11)
+    _n_axis(ax_n, lengths)
+    ax_n.set_xlabel("test sequence length n")
+    ax_n.set_ylim(0, 1.45)
+    ax_n.set_yticks(np.linspace(0, 1, 6))
+    ax_n.set_ylabel("held-out accuracy")
+    ax_n.set_title("Trained on short sequences, tested on longer ones")
+    ax_n.legend(loc="upper right", fontsize=11, ncol=2)
+    longest = int(lengths[-1])
+    for scheme, values in by_position.items():
+        values = np.asarray(values, dtype=float)
+        graded = np.arange(values.size) >= 2  # the first two positions have no target
+        ax_p.plot(
+            np.arange(values.size)[graded],
+            values[graded],
+            "o-",
+            ms=4,
+            lw=1.5,
+            color=SCHEME_COLOURS.get(scheme),
+            label=scheme,
+        )
+    ax_p.axvspan(-0.5, train_length - 0.5, color="0.9", zorder=0)
+    ax_p.text(
+        train_length / 2 - 0.5,
+        1.04,
+        "positions\nseen in training",
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        color="0.35",
+    )
+    ax_p.set_xlim(-0.5, longest - 0.5)
+    ax_p.set_ylim(0, 1.25)
+    ax_p.set_yticks(np.linspace(0, 1, 6))
+    ax_p.set_xlabel(f"query position (test length {longest})")
+    ax_p.set_ylabel("accuracy at that position")
+    ax_p.set_title(f"Where the answers are right, n = {longest}")
+    ax_p.legend(loc="upper right", fontsize=11, ncol=3)
+    return fig
+
+
 FIGURES = {
     "06_online_softmax.png": lambda: online_softmax_figure(
         [1.0, 3.0, 0.5, 2.0, 6.0, 1.5, 4.0, 7.0, 2.5, 0.0], 3
