@@ -105,6 +105,8 @@ def test_kv_cache_figure_writes_the_speedups():
     fig = figs.kv_cache_figure([32, 64], [0.1, 0.4], [0.01, 0.02])
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert texts == ["10×", "20×"]
+    fig = figs.kv_cache_figure([32], [0.015], [0.01])
+    assert [t.get_text() for t in fig.axes[1].texts] == ["1.5×"]
 
 
 @pytest.mark.parametrize(

@@ -247,7 +247,7 @@ class KVCache:
 
     def __repr__(self) -> str:
         shape = None if self._keys is None else self._keys.shape
-        return f"KVCache(length={self.length}, capacity={self.capacity}, keys shape={shape})"
+        return f"KVCache(length={self.length}, capacity={self.capacity}, reserved keys {shape})"
 
 
 def decode_step(x_t, params, num_heads, cache: KVCache, num_kv_heads=None):

@@ -200,28 +200,29 @@ def score_bytes(
 BYTES_PER_VALUE = {"float16": 2, "float32": 4, "float64": 8}
 
 # Nanoseconds per score entry of one head with d_k = 64, measured with numpy on a 2-core
-# x86 machine (OpenBLAS, one call at n = 2048; float16 at n = 512), medians of 7 runs:
-# plain scaled_dot_product_attention, online_softmax_attention per block size, and one
-# decoding step (one query against n cached keys) plus its fixed cost per step. Indicative
-# only: re-measure with `make bench`. numpy has no fast float16 matrix product (a GPU has).
+# x86 machine (OpenBLAS; the fastest of 7 calls at n = 2048, float16 at n = 512): plain
+# scaled_dot_product_attention, online_softmax_attention per block size, and one decoding
+# step (8 heads, one query against n cached keys: ns per cached score, plus a fixed cost per
+# step). Indicative only: re-measure with `make bench`. numpy has no fast float16 matrix
+# product (a GPU has).
 MEASURED_NS = {
     "float32": {
-        "plain": 7.0,
-        "tiled": {32: 9.0, 64: 6.0, 128: 5.0, 256: 4.5, 512: 4.0, 1024: 5.5},
-        "decode": 60.0,
-        "decode_step_us": 40.0,
+        "plain": 6.0,
+        "tiled": {32: 9.4, 64: 5.6, 128: 4.2, 256: 3.6, 512: 4.4, 1024: 6.5},
+        "decode": 70.0,
+        "decode_step_us": 45.0,
     },
     "float64": {
-        "plain": 30.0,
-        "tiled": {32: 60.0, 64: 40.0, 128: 30.0, 256: 25.0, 512: 20.0, 1024: 19.0},
-        "decode": 120.0,
-        "decode_step_us": 40.0,
+        "plain": 13.0,
+        "tiled": {32: 12.3, 64: 8.6, 128: 8.5, 256: 8.2, 512: 6.7, 1024: 11.9},
+        "decode": 140.0,
+        "decode_step_us": 50.0,
     },
     "float16": {
         "plain": 290.0,
-        "tiled": {32: 330.0, 64: 310.0, 128: 300.0, 256: 290.0, 512: 300.0, 1024: 310.0},
-        "decode": 600.0,
-        "decode_step_us": 60.0,
+        "tiled": {32: 316.0, 64: 292.0, 128: 288.0, 256: 282.0, 512: 285.0, 1024: 285.0},
+        "decode": 550.0,
+        "decode_step_us": 100.0,
     },
 }
 PEAK_COPIES = 3  # score-shaped arrays alive at once at the softmax (measured in section 1)

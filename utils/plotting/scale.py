@@ -107,9 +107,18 @@ def _n_axis(ax, ns) -> None:
 # --- 1. cost -------------------------------------------------------------------------------------
 
 
-def cost_figure(ns, seconds, peak_bytes, memory_limit: float = 16 * 2**30, n_max: int = 2**17):
-    """Time (left) and peak memory (right) of plain attention against n, each with its
-    power-law fit; the memory fit is extended to ``n_max`` to show where it crosses
+def cost_figure(
+    ns,
+    seconds,
+    peak_bytes,
+    memory_limit: float = 16 * 2**30,
+    n_max: int = 2**17,
+    bytes_per_value=4,
+):
+    """Time (left) and peak memory (right) of plain attention against n. Time: the
+    measurements and their power-law fit. Memory: the measurements and the formula
+    ``copies * bytes_per_value * n^2`` (copies: the measured peak over one n x n matrix at
+    the largest n, rounded), extended to ``n_max`` to show where it crosses
     ``memory_limit`` (a 16 GiB machine by default)."""
     ns = np.asarray(ns, dtype=float)
     fig, (ax_t, ax_m) = _figure(1, 2, figsize=(14, 5), left=1.0, wspace=0.3)
@@ -122,17 +131,20 @@ def cost_figure(ns, seconds, peak_bytes, memory_limit: float = 16 * 2**30, n_max
     ax_t.set_title("Time of scaled_dot_product_attention")
     ax_t.legend(loc="upper left")
 
-    p_m, c_m = fit_power(ns, peak_bytes)
+    p_m, _ = fit_power(ns, peak_bytes)
+    copies = round(peak_bytes[-1] / (bytes_per_value * ns[-1] ** 2))  # score-sized arrays
+    per_entry = copies * bytes_per_value  # bytes per (query, key) pair at the peak
     n_line = 2.0 ** np.arange(np.log2(ns[0]), np.log2(n_max) + 0.5)  # (k,) powers of two
-    ax_m.plot(n_line, c_m * n_line**p_m, "--", color="gray", label=f"fit: memory ∝ n^{p_m:.2f}")
-    ax_m.plot(ns, peak_bytes, "o", ms=8, color=PLAIN, label="measured (tracemalloc)")
+    label = f"{copies} × {bytes_per_value} bytes × n²"
+    ax_m.plot(n_line, per_entry * n_line**2, "--", color="gray", label=label)
+    ax_m.plot(ns, peak_bytes, "o", ms=8, color=PLAIN, label=f"measured (fit: n^{p_m:.2f})")
     ax_m.axhline(memory_limit, color=RECOMPUTE, lw=2)
-    crossing = (memory_limit / c_m) ** (1 / p_m)
+    crossing = np.sqrt(memory_limit / per_entry)
     ax_m.axvline(crossing, color=RECOMPUTE, lw=1, ls=":")
     ax_m.text(
         n_line[0] * 1.1,
         memory_limit * 1.5,
-        f"{format_bytes(memory_limit)} of memory: full at n ≈ {crossing:,.0f}",
+        f"{format_bytes(memory_limit)} of memory: full at n = {crossing:,.0f}",
         color=RECOMPUTE,
         va="bottom",
     )
@@ -141,7 +153,7 @@ def cost_figure(ns, seconds, peak_bytes, memory_limit: float = 16 * 2**30, n_max
     _log_axis(ax_m.yaxis, format_bytes, [2.0**e for e in range(20, 41, 4)], base=2)
     ax_m.set_ylim(2**19, 2**41)
     ax_m.set_ylabel("peak memory")
-    ax_m.set_title("Peak memory, extrapolated")
+    ax_m.set_title("Peak memory of one head, extrapolated")
     ax_m.legend(loc="lower right")
     return fig
 
@@ -256,7 +268,8 @@ def kv_cache_figure(ns, recompute_seconds, cached_seconds):
     ratio = recompute / cached
     ax_r.plot(ns, ratio, "o-", ms=8, lw=2, color="black")
     for n, r in zip(ns, ratio, strict=True):
-        ax_r.annotate(f"{r:.0f}×", (n, r), xytext=(0, 10), textcoords="offset points", ha="center")
+        text = f"{r:.1f}×" if r < 10 else f"{r:.0f}×"
+        ax_r.annotate(text, (n, r), xytext=(0, 10), textcoords="offset points", ha="center")
     _n_axis(ax_r, ns)
     ax_r.set_ylim(0, ratio.max() * 1.25)
     ax_r.set_ylabel("recompute time / cached time")
