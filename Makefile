@@ -28,7 +28,7 @@ lab: $(STAMP) ## Open JupyterLab on notebooks/
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
 
 test: $(STAMP) ## Run every test: utils unit tests, then strict nbval over every notebook
-	$(PY) -m pytest tests notebooks $(NBVAL) -m "not browser and not classroom"
+	$(PY) -m pytest tests notebooks $(NBVAL) -m "not browser and not classroom" -n auto --dist loadfile
 
 unit: $(STAMP) ## Only the unit tests of utils (fast)
 	$(PY) -m pytest tests -m "not browser and not classroom"

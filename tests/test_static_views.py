@@ -41,14 +41,28 @@ def test_plain_text_view_keeps_words_next_to_the_symbol():
 
 def test_every_explorer_display_has_a_static_html_view_of_its_state():
     from utils.widgets import all_explorers
+    from utils.widgets.base import svg_as_images
 
     for cls in all_explorers():
         explorer = cls()
         bundle = explorer._repr_mimebundle_()
         static = bundle["text/html"]
         assert explorer.name in static and "run this cell" in static
-        assert explorer.last_view in static or explorer.last_png in static
+        view = explorer.last_png or svg_as_images(explorer.last_view)
+        assert view in static and "<svg" not in static  # untrusted outputs drop inline SVG
         for control in explorer.controls:
             description = getattr(control, "description", "")
             assert html.escape(description) in static
         assert static == explorer._repr_mimebundle_()["text/html"]  # deterministic
+
+
+def test_inline_svg_becomes_an_image_of_the_same_svg():
+    import base64
+
+    from utils.widgets.base import svg_as_images
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect/></svg>'
+    markup = svg_as_images(f"<div>a {svg} b</div>")
+    assert markup.startswith("<div>a <img") and markup.endswith(" b</div>")
+    encoded = markup.split("base64,")[1].split('"')[0]
+    assert base64.b64decode(encoded).decode() == svg

@@ -1,6 +1,9 @@
-"""The one setup call at the top of every notebook: seeds, printing, figure style."""
+"""The one setup call at the top of every notebook: seeds, printing, figure style, and the
+presentation style for a projector."""
 
 from __future__ import annotations
+
+import os
 
 import matplotlib as mpl
 import numpy as np
@@ -23,17 +26,39 @@ CLASSROOM_STYLE = {
 UNCROPPED_FIGURES = "InlineBackend.print_figure_kwargs = {'bbox_inches': None}"
 
 
-def setup(seed: int = SEED) -> np.random.Generator:
+# A teacher sets this once (e.g. `ATTENTION_PRESENTATION=1 make lab`) for projector sizes.
+PRESENTATION_VARIABLE = "ATTENTION_PRESENTATION"
+PRESENTATION_SCALE = 1.35  # text in figures and explorer views, relative to the default
+_presentation = False
+
+
+def setup(seed: int = SEED, presentation: bool | None = None) -> np.random.Generator:
     """Seed numpy, print arrays with 3 decimals, set large readable figures; return a Generator.
 
     Call once per notebook: ``rng = setup()``. Re-running the notebook then prints the
     same numbers. In Jupyter it also shows figures uncropped (:func:`show_figures_uncropped`).
+    ``presentation=True`` (or the environment variable ``ATTENTION_PRESENTATION=1``; None
+    reads it) makes figure text and explorer views :data:`PRESENTATION_SCALE` times larger,
+    for a projector; the default style is unchanged.
     """
+    global _presentation
+    if presentation is None:
+        presentation = os.environ.get(PRESENTATION_VARIABLE, "").lower() in ("1", "true", "yes")
+    _presentation = bool(presentation)
     np.random.seed(seed)  # noqa: NPY002 - seeds any legacy np.random.* call too
     np.set_printoptions(precision=3, suppress=True, linewidth=100)
     mpl.rcParams.update(CLASSROOM_STYLE)
+    if _presentation:
+        for key in ("font.size", "axes.titlesize", "axes.labelsize"):
+            mpl.rcParams[key] = CLASSROOM_STYLE[key] * PRESENTATION_SCALE
     show_figures_uncropped()
     return np.random.default_rng(seed)
+
+
+def presentation_scale() -> float:
+    """How much larger text should be drawn: :data:`PRESENTATION_SCALE` in presentation
+    style (:func:`setup`), else 1. Figures and explorer views multiply their sizes by it."""
+    return PRESENTATION_SCALE if _presentation else 1.0
 
 
 def show_figures_uncropped() -> None:

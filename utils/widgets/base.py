@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -109,7 +110,7 @@ class Explorer:
             alt = html.escape(self.describe())
             view = f'<img alt="{alt}" src="data:image/png;base64,{self.last_png}"/>'
         else:
-            view = self.last_view
+            view = svg_as_images(self.last_view)
         return (
             '<div class="explorer-static">'
             f'<div style="font-size:13px;color:#555;margin-bottom:4px">{html.escape(self.name)}: '
@@ -122,6 +123,25 @@ class Explorer:
         bundle["text/plain"] = repr(self)
         bundle["text/html"] = self.static_html()
         return bundle
+
+
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+def svg_as_images(markup: str) -> str:
+    """``markup`` with every inline ``<svg>`` turned into an ``<img>`` holding it as a data URL.
+
+    JupyterLab removes inline SVG from the HTML outputs of a notebook it does not trust (any
+    notebook a learner has just downloaded or opened fresh), so a static view would show
+    only the charts' loose labels; an image keeps the picture. The live view needs no such
+    step: its widget output is trusted.
+    """
+
+    def to_image(match: re.Match) -> str:
+        data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
+        return f'<img alt="chart" src="data:image/svg+xml;base64,{data}"/>'
+
+    return SVG.sub(to_image, markup)
 
 
 def _label(control) -> str:
