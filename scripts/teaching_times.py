@@ -121,6 +121,39 @@ def total_minutes(path: Path) -> int:
     return sum(s.minutes for s in sections(path))
 
 
+SESSION_MINUTES = 90
+
+
+def plan() -> str:
+    """One 90-minute session per notebook: the minutes in class (every section but the
+    exercises, their solutions and the optional parts), and what the rest of the session
+    holds: exercises started in class, or the section to give as reading when it is over."""
+    rows = [
+        "| session | notebook | in class | optional parts skipped | exercises (home) | "
+        "the rest of the 90 min |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for number, path in enumerate(notebooks(), start=1):
+        parts = sections(path)
+        homework = sum(s.minutes for s in parts if s.title == "Exercises")
+        optional = sum(s.optional_minutes for s in parts)
+        in_class = sum(s.minutes for s in parts) - homework - optional
+        spare = SESSION_MINUTES - in_class
+        if spare >= EXERCISE_MINUTES:
+            rest = f"{spare} min: start the exercises in class"
+        elif spare >= 0:
+            rest = f"{spare} min: questions"
+        else:
+            lessons = [s for s in parts if s.title[:1].isdigit()]
+            enough = [s for s in lessons if s.minutes - s.optional_minutes >= -spare]
+            reading = min(enough, key=lambda s: s.minutes) if enough else lessons[-1]
+            rest = f"over by {-spare} min: give section {reading.title.split('.')[0]} as reading"
+        rows.append(
+            f"| {number} | {path.stem[:2]} | {in_class} | {optional} | {homework} | {rest} |"
+        )
+    return "\n".join(rows)
+
+
 def notebooks() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -135,6 +168,11 @@ def rendered(guide: str) -> str:
         head, rest = guide.split(start, 1)
         _, tail = rest.split(end, 1)
         guide = f"{head}{start}\n{table(path)}\n{end}{tail}"
+    start, end = "<!-- plan -->", "<!-- /plan -->"
+    if start in guide:
+        head, rest = guide.split(start, 1)
+        _, tail = rest.split(end, 1)
+        guide = f"{head}{start}\n{plan()}\n{end}{tail}"
     return guide
 
 
