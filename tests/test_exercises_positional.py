@@ -77,11 +77,20 @@ def test_pe_value_right_to_two_decimals():
         (np.cos(0.3), "position 7"),
         (np.cos(70), "multiplied"),
         (0.7, "angle"),
+        (np.cos(7), "frequency 1"),
+        (0.75, "cos(7)"),
+        (np.sin(7), "sin(7)"),
     ],
 )
 def test_pe_value_names_the_mistake(answer, words):
     fb = check_pe_value(answer)
     assert fb.status == "wrong" and words in fb.message and fb.hint
+
+
+def test_pe_value_cos_7_is_not_called_a_rounding_error():
+    fb = check_pe_value(np.cos(7))
+    assert "rounding" not in fb.message + fb.hint
+    assert "pair 1" in fb.message and "1/10" in fb.message
 
 
 def test_pe_value_degrees_is_not_called_a_pair_index_mistake():
@@ -241,6 +250,29 @@ def test_encoding_mistakes(function, words):
     assert words in fb.message
 
 
+def _float32_encoding(n, d):
+    pos = np.arange(n, dtype=np.float32)[:, None]
+    freqs = (1 / np.float32(10000) ** (2 * np.arange(d // 2, dtype=np.float32) / d)).astype(
+        np.float32
+    )
+    pe = np.empty((n, d), dtype=np.float32)
+    pe[:, 0::2], pe[:, 1::2] = np.sin(pos * freqs), np.cos(pos * freqs)
+    return pe
+
+
+def test_encoding_in_float32_is_correct():
+    assert check_encoding(_float32_encoding).ok
+
+
+def test_encoding_in_float16_asks_for_float64_and_shows_the_difference():
+    fb = check_encoding(lambda n, d: _float32_encoding(n, d).astype(np.float16))
+    assert fb.status == "wrong" and "float64" in fb.hint
+    assert "off by" in fb.message
+    shown = fb.message.split(": off by")[0]  # "PE[r, c] is x, expected y": x and y differ
+    got, expected = shown.split(" is ")[1].split(", expected ")
+    assert got != expected
+
+
 def test_encoding_transposed_is_named():
     fb = check_encoding(lambda n, d: _interleaved(n, d).T)
     assert "swapped?" in fb.hint
@@ -278,10 +310,16 @@ def test_variant_guesses():
     assert check_variant_guesses(["interleaved"]).status == "wrong"
     assert "unknown key" in check_variant_guesses({"D": "interleaved"}).message
     fb = check_variant_guesses({"A": np.array(["tensor2tensor"]), "B": ..., "C": ...})
-    assert fb.status == "wrong" and "layout name" in fb.message
+    assert fb.status == "wrong" and "variant name" in fb.message
 
 
 # --- hints ------------------------------------------------------------------------------------
+
+
+def test_hints_for_exercises_4_and_5_leave_the_work_to_the_learner():
+    assert "[:, None]" not in " ".join(HINTS.stages[5][:2])  # the method, not the code
+    assert "outer product" in HINTS.stages[5][1]
+    assert "PE[13]" not in " ".join(HINTS.stages[4])  # the substitution is the learner's
 
 
 def test_hints_are_staged_and_never_give_the_answer():

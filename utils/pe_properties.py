@@ -8,7 +8,7 @@ function takes the same ``d_model``, ``base`` and ``variant`` arguments as
 - :func:`shift_matrix`: the ``(d, d)`` block rotation M_k with PE[pos + k] = M_k @ PE[pos].
 - :func:`offset_similarity`: PE[p] . PE[p + k] as a function of the offset k alone.
 - :func:`interleaved_to_concatenated`: the column permutation between the two paper layouts.
-- :func:`identify_variant`: which of the three layouts produced a matrix.
+- :func:`identify_variant`: which of the three variants produced a matrix.
 - :func:`random_cosines`: cosines between random vectors, to show near-orthogonality.
 """
 
@@ -112,7 +112,7 @@ def interleaved_to_concatenated(d_model: int) -> np.ndarray:
 def identify_variant(pe, base: float = 10000.0, atol: float = 1e-9):
     """Name of the variant that produced the ``(n, d)`` matrix ``pe`` (positions 0..n-1), or None.
 
-    Compares against the three layouts of :func:`utils.positional.sinusoidal_encoding` with
+    Compares against the three variants of :func:`utils.positional.sinusoidal_encoding` with
     ``np.allclose(..., atol=atol)``. An odd width matches none of them (None). ValueError
     for an empty or non-2-D ``pe``, NaN in it, or a negative ``atol``.
     """

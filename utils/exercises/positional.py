@@ -10,7 +10,8 @@ exercise is not attempted its checker shows a nudge; ``hint(n)`` gives the next 
 3. ``check_reorderings``: which matrices are the paper's columns reordered (conceptual).
 4. ``check_equal_dot_products``: which dot products equal PE[3] . PE[8] (conceptual).
 5. ``check_encoding``: the paper's encoding, implemented.
-6. ``check_variant_guesses``: which layout is each mystery matrix.
+6. ``check_variant_guesses``: which variant (interleaved, concatenated, tensor2tensor)
+   is each mystery matrix.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ HINTS = Hints(
             "angle is 7/10; take its cosine with the calculator in radians",
         ],
         2: [
-            "a sine starts again when its angle has grown by one full turn: how many "
-            "positions does that take?",
+            "the wavelength is how far the position must move for the angle pos * w_i to "
+            "grow by one full turn: how many positions is that (a real number)?",
             "sin(w * pos) repeats every 2*pi / w positions (a full turn is 2*pi radians)",
             "w_i = 1 / 10000^(2i / d_model), so divide 2*pi by that (or multiply by its inverse)",
         ],
@@ -78,19 +79,19 @@ HINTS = Hints(
             "is their offset?",
             "PE[p] . PE[q] depends only on |p - q| (section 4.3); M_k moves an encoding k "
             "positions forward (section 4.2)",
-            "replace M_5 PE[3] by PE[8] and M_5 PE[8] by PE[13], then compare offsets with "
-            "PE[3] . PE[8] (offset 5)",
+            "apply 4.2 to each M_5 term: which row of PE is it?",
         ],
         5: [
             "one row per position, one column per dimension: start from the positions and "
             "the pair index i",
-            "angles = positions[:, None] * freqs[None, :] with "
-            "freqs = 1 / 10000**(2i / d_model) for i = 0 .. d_model/2 - 1",
+            "every entry needs the angle pos * w_i: a table with one row per position and "
+            "one column per pair, an outer product of the positions and the pair "
+            "frequencies (section 2 built one)",
             "create an empty (num_positions, d_model) array; sines of the angles into "
             "columns 0::2, cosines into 1::2; return it",
         ],
         6: [
-            "row 0 (position 0) already tells one of the three layouts apart",
+            "row 0 (position 0) already tells one of the three variants apart",
             "row 0 is [0, 1, 0, 1, ...] only in the interleaved layout; the other two "
             "differ only in their frequencies",
             "predict row 1 with pair_frequencies(16, variant=...): compare the last sine "
@@ -101,6 +102,7 @@ HINTS = Hints(
 hint = HINTS.show
 
 TWO_DECIMALS = 0.005  # half a unit of the second decimal: 0.76 counts as cos(0.7) = 0.7648
+ENCODING_ATOL = 1e-6  # exercise 5: float32 is right too (its error here is about 1e-7)
 
 
 # --- exercise 1 --------------------------------------------------------------------------
@@ -169,6 +171,17 @@ def _pe_value_mistakes() -> list[tuple[float, str, str]]:
             "w_i = 1 / 10000^(2i/d_model): the angle pos * w_i gets smaller for later pairs",
         ),
         (angle, "that is the angle 7/10 itself", "the entry is the cosine of that angle"),
+        (
+            np.cos(pos),
+            "that is cos(7): you used frequency 1 (pair 0's); column 3 is pair 1, w_1 = 1/10",
+            "the angle is pos * w_1 = 7 / 10000^(2/8)",
+        ),
+        (
+            np.sin(pos),
+            "that is sin(7): frequency 1 (pair 0's) and a sine; column 3 is the cosine of "
+            "pair 1, w_1 = 1/10",
+            "the angle is pos * w_1 = 7 / 10000^(2/8); odd columns hold the cosine",
+        ),
     ]
 
 
@@ -326,7 +339,7 @@ REORDERINGS = {
     "next_position": "the paper's rows for positions 1 .. 50 instead of 0 .. 49",
 }
 _REORDERING_REASONS = {
-    "concatenated": "which frequencies does the concatenated layout use (section 3's table)?",
+    "concatenated": "which frequencies does the concatenated variant use (section 3's table)?",
     "tensor2tensor": "section 3 looked for each tensor2tensor column among the paper's: "
     "how many did it find?",
     "reversed": "reversing changes where each column sits; does it change any column?",
@@ -496,16 +509,23 @@ def check_encoding(function) -> Feedback:
                 f"one row per position, one column per dimension{transposed}",
             )
         expected = sinusoidal_encoding(n, d)
-        if np.allclose(pe, expected, rtol=0, atol=1e-8):
+        if np.allclose(pe, expected, rtol=0, atol=ENCODING_ATOL):
             continue
         for message, mistaken in _variants_of_mistakes(n, d).items():
-            if np.allclose(pe, mistaken, rtol=0, atol=1e-8):
+            if np.allclose(pe, mistaken, rtol=0, atol=ENCODING_ATOL):
                 return wrong(message, "PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos")
-        differ = ~np.isclose(pe, expected, rtol=0, atol=1e-8)
-        r, c = np.argwhere(differ)[0]
+        error = np.abs(pe - expected)  # (n, d)
+        r, c = np.argwhere(error > ENCODING_ATOL)[0]  # the first entry that differs
+        where = f"PE[{r}, {c}] is {pe[r, c]:.8g}, expected {expected[r, c]:.8g}"
+        if error.max() < 1e-2:
+            return wrong(
+                f"{where}: off by up to {error.max():.1e} (num_positions={n}, d_model={d}), "
+                "more than float32 rounding",
+                "right formula, too little precision: compute in float64 (numpy's default), "
+                "without rounding the values",
+            )
         return wrong(
-            f"PE[{r}, {c}] is {pe[r, c]:.4f}, expected "
-            f"{expected[r, c]:.4f} (num_positions={n}, d_model={d})",
+            f"{where} (num_positions={n}, d_model={d})",
             "check the pair index i = column // 2 and the exponent 2i / d_model",
         )
     return correct("matches the paper's interleaved encoding for two sizes")
@@ -514,8 +534,8 @@ def check_encoding(function) -> Feedback:
 # --- exercise 6 ----------------------------------------------------------------------------
 
 MYSTERY_ORDER = {"A": "tensor2tensor", "B": "interleaved", "C": "concatenated"}
-_LAYOUT_REASONS = {
-    "interleaved": "only the interleaved layout starts row 0 with 0, 1, 0, 1, ...",
+_VARIANT_REASONS = {
+    "interleaved": "only the interleaved variant starts row 0 with 0, 1, 0, 1, ...",
     "concatenated": "row 1, last sine column (d/2 - 1 = 7): is it sin(10000^(-14/16))?",
     "tensor2tensor": "tensor2tensor's last sine column (d/2 - 1 = 7) of row 1 is sin(1/10000)",
 }
@@ -529,22 +549,22 @@ def mystery_encodings(num_positions: int = 10, d_model: int = 16) -> dict:
     }
 
 
-def _parse_layout(value):
-    """``(variant, None)`` for a layout name (any case), else ``(None, message)``."""
+def _parse_variant(value):
+    """``(variant, None)`` for a variant name (any case), else ``(None, message)``."""
     if isinstance(value, str) and value.strip().lower() in VARIANTS:
         return value.strip().lower(), None
-    return None, f"not a layout name; use one of {', '.join(VARIANTS)}"
+    return None, f"not a variant name; use one of {', '.join(VARIANTS)}"
 
 
 def check_variant_guesses(answer) -> Feedback:
     """Exercise 6: ``answer`` maps "A", "B", "C" to a variant name from ``VARIANTS``."""
     choices, problem = _read_choices(
-        answer, list(MYSTERY_ORDER), _parse_layout, 6, "{'A': 'interleaved', ...}"
+        answer, list(MYSTERY_ORDER), _parse_variant, 6, "{'A': 'interleaved', ...}"
     )
     if problem is not None:
         return problem
-    reasons = {  # for a wrong key: what tells the layout the learner named
-        key: f"you said {choice}; {_LAYOUT_REASONS[choice]}"
+    reasons = {  # for a wrong key: what tells the variant the learner named
+        key: f"you said {choice}; {_VARIANT_REASONS[choice]}"
         for key, choice in choices.items()
         if choice is not ...
     }

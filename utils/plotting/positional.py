@@ -11,7 +11,13 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from utils.examples import encoding_at
-from utils.pe_properties import offset_similarity, random_cosines, shift_matrix, wavelengths
+from utils.pe_properties import (
+    offset_similarity,
+    random_cosines,
+    shift_matrix,
+    sin_cos_columns,
+    wavelengths,
+)
 from utils.plotting.core import power_ticks, subplots
 from utils.positional import sinusoidal_encoding
 
@@ -49,36 +55,52 @@ def pe_heatmap(pe, ax=None, title=None, colorbar=True):
 def pe_variants_figure(
     num_positions: int = 20, d_model: int = 512, base: float = 10000.0, zoom: int = 16
 ):
-    """The three layouts of the same ``(num_positions, d_model)`` encoding, one panel each.
+    """The three variants of ``(num_positions, d_model)`` encodings, one panel each: the
+    paper's encoding in two layouts (interleaved, concatenated) and tensor2tensor's.
 
     Wide matrices (like the famous 20 x 512) are stacked vertically, each with a zoom on its
     first ``zoom`` columns beside it: at full width the interleaved panel's alternating
     sine and cosine columns are finer than a projector's pixels (moire); the zoom shows
-    them. Other sizes are drawn side by side, without zoom.
+    them. Other sizes are drawn side by side, without zoom, with a fourth panel for
+    tensor2tensor - concatenated on its own colour scale (the two look alike otherwise).
     """
     wide = d_model >= 8 * num_positions
     if wide:
         return _stacked_variants(num_positions, d_model, base, min(zoom, d_model))
-    fig, axes = subplots(
-        1, 3, figsize=(16, 6.2), left=0.75, right=1.05, top=1.05, wspace=0.08, sharey=True
+    fig, axes = subplots(  # wspace: room for the first colour bar before the last panel
+        1, 4, figsize=(16, 6.2), left=0.75, right=1.05, top=1.05, wspace=0.3, sharey=True
     )
-    for ax, (variant, label) in zip(axes, SHORT_TITLES.items(), strict=True):
-        pe = sinusoidal_encoding(num_positions, d_model, base, variant)
-        pe_heatmap(pe, ax=ax, title=label, colorbar=False)
-        if ax is not axes[0]:
-            ax.set_ylabel("")
+    encodings = {v: sinusoidal_encoding(num_positions, d_model, base, v) for v in SHORT_TITLES}
+    for ax, (variant, label) in zip(axes[:3], SHORT_TITLES.items(), strict=True):
+        pe_heatmap(encodings[variant], ax=ax, title=label, colorbar=False)
+    difference = encodings["tensor2tensor"] - encodings["concatenated"]  # (n, d)
+    largest = np.abs(difference).max()
+    image = axes[3].imshow(
+        difference,
+        cmap=PE_CMAP,
+        vmin=-largest,
+        vmax=largest,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    axes[3].set_title(f"tensor2tensor − concatenated\nown colour scale, largest {largest:.2f}")
+    axes[3].set_xlabel("column of PE")
+    for ax in axes[1:]:
+        ax.set_ylabel("")
     fig.suptitle(
-        f"The same encoding in three layouts: {num_positions} positions × {d_model} columns",
+        f"The paper's encoding in two layouts, and tensor2tensor's encoding: "
+        f"{num_positions} positions × {d_model} columns",
         fontsize=15,
         y=1 - 0.2 / 6.2,
         va="top",
     )
-    fig.colorbar(axes[0].images[0], ax=axes, fraction=0.02, pad=0.02, label="PE value")
+    fig.colorbar(axes[0].images[0], ax=list(axes[:3]), fraction=0.02, pad=0.02, label="PE value")
+    fig.colorbar(image, ax=axes[3], fraction=0.05, pad=0.04, aspect=40, label="difference")
     return fig
 
 
 def _stacked_variants(num_positions: int, d_model: int, base: float, zoom: int):
-    """Three rows (one per layout): the whole matrix on the left, columns 0..zoom-1 right."""
+    """Three rows (one per variant): the whole matrix on the left, columns 0..zoom-1 right."""
     fig, axes = subplots(
         3,
         2,
@@ -107,6 +129,14 @@ def _stacked_variants(num_positions: int, d_model: int, base: float, zoom: int):
     return fig
 
 
+def column_label(dim: int, d_model: int, variant: str = "interleaved") -> str:
+    """``"column 1 (cos, pair 0)"``: whether column ``dim`` holds a sine or a cosine, and of
+    which pair i (interleaved: pair dim // 2; the other variants: dim mod d_model/2)."""
+    sin_cols, _ = sin_cos_columns(d_model, variant)
+    pair = dim // 2 if variant == "interleaved" else dim % (d_model // 2)
+    return f"column {dim} ({'sin' if dim in sin_cols else 'cos'}, pair {pair})"
+
+
 def dimension_curves(
     num_positions=100,
     d_model=128,
@@ -133,7 +163,8 @@ def dimension_curves(
     pe_rows = encoding_at(rows.astype(float), d_model, base, variant)
     for dim in dims:
         if dim < d_model:
-            (line,) = ax.plot(positions, pe[:, dim], label=f"column {dim}", lw=2)
+            label = column_label(dim, d_model, variant)
+            (line,) = ax.plot(positions, pe[:, dim], label=label, lw=2)
             if dots:
                 ax.plot(rows, pe_rows[:, dim], "o", ms=4, color=line.get_color())
     ax.set_xlabel("position")
@@ -145,7 +176,8 @@ def dimension_curves(
 
 def dimension_curves_figure(num_positions=40, d_model=128, dims=(0, 1, 10, 40, 80)):
     """A few columns of the paper's encoding against position, legend outside the axes."""
-    fig, ax = subplots(figsize=(11, 4.5), left=0.9, right=1.65)  # the legend on the right
+    # the legend on the right: "column 80 (sin, pair 40)" at 11 pt and its line
+    fig, ax = subplots(figsize=(11, 4.5), left=0.9, right=2.75)
     dimension_curves(num_positions, d_model, dims, ax=ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=11)
     ax.set_title(f"Columns of PE against position (d_model = {d_model}); dots = integer positions")
@@ -175,6 +207,25 @@ def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
         ax.set_ylabel("wavelength (positions, log scale)")
         ax.set_title(f"Wavelength of pair i, d_model = {d_model}")
         ax.legend(loc="lower right", bbox_to_anchor=(1, 0.07))  # under the lines
+    return fig
+
+
+def distance_from_start_figure(max_offset: int = 1000, d_model: int = 512, bases=(2.0, 10000.0)):
+    """|PE[k] - PE[0]| against the offset k = 0 .. max_offset, one curve per base, and
+    sqrt(d_model), the distance between two orthogonal rows (dashed)."""
+    fig, ax = subplots(figsize=(11, 4.5), left=0.9, right=0.3)
+    ks = np.arange(max_offset + 1)
+    for base in bases:
+        pe = sinusoidal_encoding(max_offset + 1, d_model, base)  # (max_offset + 1, d)
+        distance = np.linalg.norm(pe - pe[0], axis=1)  # (max_offset + 1,)
+        ax.plot(ks, distance, lw=1.5, label=f"base {base:,.0f}")
+    ax.axhline(
+        np.sqrt(d_model), color="grey", ls="--", lw=1.5, label=f"orthogonal rows: √{d_model}"
+    )
+    ax.set_xlabel("offset k")
+    ax.set_ylabel("|PE[k] − PE[0]|")
+    ax.set_title(f"Distance from position 0 against offset (d_model = {d_model})")
+    ax.legend(loc="lower right", fontsize=12)
     return fig
 
 
@@ -248,11 +299,12 @@ def beyond_training_figure(
     d_model: int = 64,
     dims=(8, 16, 24),
     base: float = 10000.0,
-    max_offset: int = 2000,
+    max_offset: int = 200,
 ):
     """Left: a few columns, positions past ``train_length`` shaded as unseen. Right: the
-    offset similarity out to ``max_offset``, which is not monotonic. Legends in projector
-    size, above the curves."""
+    offset similarity out to ``max_offset``, which is not monotonic; by default the same
+    range as the left panel, so the offsets seen in training are a quarter of the axis.
+    Legends in projector size, above the curves."""
     fig, (left, right) = subplots(1, 2, figsize=(15, 5.2), left=0.9, top=0.45, wspace=0.2)
     dimension_curves(total, d_model, dims, base, ax=left)
     left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
@@ -296,6 +348,7 @@ FIGURES = {
     "03_pe_variants_50x128.png": lambda: pe_variants_figure(50, 128),
     "03_wavelengths.png": wavelengths_figure,
     "03_dimension_curves.png": dimension_curves_figure,
+    "03_distance_from_start.png": distance_from_start_figure,
     "03_similarity_vs_offset.png": similarity_vs_offset_figure,
     "03_position_similarity.png": position_similarity_figure,
     "03_random_cosines.png": random_cosines_figure,

@@ -1,6 +1,6 @@
 """Explorers for notebooks/03_positional_encoding.ipynb.
 
-- :class:`EncodingExplorer`: d_model, number of positions, base and layout -> the encoding
+- :class:`EncodingExplorer`: d_model, number of positions, base and variant -> the encoding
   as a heatmap, a few of its columns against position, and its key numbers.
 - :class:`OffsetExplorer`: an offset k -> the rotation M_k, a numerical check that
   M_k @ PE[pos] = PE[pos + k], and the dot product PE[p] . PE[p + k] on its curve.
@@ -123,7 +123,7 @@ def _emphasis(text: str) -> str:
 
 
 class EncodingExplorer(Explorer):
-    """Sliders for d_model, number of positions and base; a dropdown for the layout.
+    """Sliders for d_model, number of positions and base; a dropdown for the variant.
 
     The view: the ``(positions, d_model)`` encoding as a heatmap, four of its columns
     against position, and a line of numbers; ``state()`` returns those numbers (shape,
@@ -153,7 +153,7 @@ class EncodingExplorer(Explorer):
             description="base",
             style=style,
         )
-        self.variant = widgets.Dropdown(options=VARIANTS, value=variant, description="layout")
+        self.variant = widgets.Dropdown(options=VARIANTS, value=variant, description="variant")
         self.controls = [self.d_model, self.num_positions, self.base, self.variant]
         super().__init__()
 
@@ -198,8 +198,8 @@ class EncodingExplorer(Explorer):
             f"positions; the slowest sine rises until position "
             f"<b>{s['slowest_rises_until']:,.1f}</b>"
         )
-        layout = text_html(f"Layout — {VARIANT_TITLES[v]}; colours: red = +1, blue = −1")
-        return text_html(numbers) + layout + row(heat, curves, gap=28)
+        variant = text_html(f"Variant — {VARIANT_TITLES[v]}; colours: red = +1, blue = −1")
+        return text_html(numbers) + variant + row(heat, curves, gap=28)
 
     def describe(self) -> str:
         return (
