@@ -207,7 +207,9 @@ def test_stable_softmax_not_attempted_gives_only_a_nudge():
     assert "not attempted yet" in repr(feedback)
     assert feedback.hint == HINTS.nudge(4)
     assert "keepdims" not in feedback.hint and ".max(" not in feedback.hint  # not the method
-    assert "keepdims" in hint(4)  # one call away
+    assert "keepdims" not in hint(4) and ".max(" not in hint(4)  # hint 2: why per row
+    assert "[[5, -3], [-800, -801]]" in hint(4)  # the checker's case of rows of mixed scales
+    assert "keepdims" in hint(4, 3)  # the method is two calls away
 
 
 # --- exercises 5-8: conceptual ---------------------------------------------------------------

@@ -36,6 +36,7 @@ def test_attention_explorer_default_matches_the_toy_example():
     assert ex.renders == 1 and ex.last_png is None
     shown = table_values(ex.last_view)[0]  # every query's weights at the scale
     np.testing.assert_allclose(shown, np.round(weights, 2).ravel(), atol=0.006)
+    assert "2. weights = softmax of panel 1" in ex.last_view  # not "softmax of 1."
 
 
 def test_attention_explorer_query_control():

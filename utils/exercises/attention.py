@@ -60,9 +60,12 @@ HINTS = Hints(
         4: [
             "softmax(x - c) = softmax(x) for any constant c added to a whole row: which c "
             "keeps exp from overflowing?",
-            "subtract each row's own maximum, x.max(axis=-1, keepdims=True): one maximum for "
-            "the whole array fails when rows have very different scales",
-            "then exp, then divide by each row's sum (axis=-1, keepdims=True again)",
+            "c may differ from row to row, but not within a row: with one c for the whole "
+            "array, what happens to the row [-800, -801] of [[5, -3], [-800, -801]]? Pick, "
+            "for each row, the c that makes its largest exponent exactly 0",
+            "subtract x.max(axis=-1, keepdims=True) (each row's own maximum, kept as a column "
+            "so that it broadcasts over its row), then exp, then divide by each row's sum "
+            "(axis=-1, keepdims=True again)",
         ],
         5: [
             "what does doubling W_q do to every query, and so to every score q·k? Which "

@@ -7,9 +7,16 @@ every entry of ``FIGURES`` into figures/.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from utils.attention import causal_mask, softmax
-from utils.examples import TOKENS, measure_scaling, toy_attention, toy_example
+from utils.examples import (
+    TOKENS,
+    measure_scaling,
+    softmax_jacobian_norm,
+    toy_attention,
+    toy_example,
+)
 from utils.plotting.core import attention_heatmap, power_ticks, subplots
 
 
@@ -26,27 +33,67 @@ def attention_weights_figure(weights=None, tokens=None, title=None):
     return fig
 
 
-def compare_attention(matrices, titles, tokens, suptitle=None, vmax=1.0):
-    """Side-by-side heatmaps of several ``(n_q, n_k)`` weight matrices with shared labels."""
+def compare_attention(
+    matrices, titles, tokens, suptitle=None, vmax=1.0, row_sums=False, blocked=None, note=None
+):
+    """Side-by-side heatmaps of several ``(n_q, n_k)`` weight matrices with shared labels.
+
+    ``row_sums``: write each row's sum just right of its panel (red where it is not 1).
+    ``blocked``: one ``(n_q, n_k)`` bool array per panel, True where the mask blocks the key;
+    those cells are greyed and hatched, so that a blocked 0 differs from a computed one.
+    ``note``: one line of text under the panels.
+    """
     # room above each panel for its title over the key labels, and above them for a suptitle
-    top = 1.25 if suptitle else 0.85
+    top = 1.4 if suptitle else 1.0
     fig, axes = subplots(
         1,
         len(matrices),
         figsize=(5.6 * len(matrices), 5.0),
         left=0.9,
-        bottom=0.25,
+        bottom=0.6 if note else 0.25,
         right=0.5,
         top=top,
         wspace=0.35,
     )
-    for ax, matrix, title in zip(np.atleast_1d(axes), matrices, titles, strict=True):
+    blocked = [None] * len(matrices) if blocked is None else blocked
+    panels = zip(np.atleast_1d(axes), matrices, titles, blocked, strict=True)
+    for ax, matrix, title, blocked_cells in panels:
         attention_heatmap(matrix, tokens, tokens, ax=ax)
-        ax.set_title(title, pad=38)
+        ax.set_title(title, pad=46)  # over the key labels, with air between
         ax.images[0].set_clim(0.0, vmax)
+        if blocked_cells is not None:
+            hatch_blocked(ax, blocked_cells)
+        if row_sums:
+            write_row_sums(ax, matrix)
     if suptitle:
         fig.suptitle(suptitle, fontsize=14)
+    if note:
+        y = 0.15 / fig.get_size_inches()[1]  # a line above the bottom edge
+        fig.text(0.5, y, note, ha="center", va="bottom", fontsize=12)
     return fig
+
+
+def hatch_blocked(ax, blocked) -> None:
+    """Grey, hatched cells where ``blocked (n_q, n_k)`` is True, under the written weights."""
+    for r, c in zip(*np.nonzero(np.asarray(blocked, dtype=bool)), strict=True):
+        cell = Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="0.88", edgecolor="0.6", hatch="//")
+        cell.set_linewidth(0)
+        cell.set_zorder(1.5)  # above the image, below the numbers
+        ax.add_patch(cell)
+
+
+def write_row_sums(ax, matrix) -> None:
+    """Each row's sum of ``matrix (n_q, n_k)`` just right of the heatmap, under a "sum"
+    heading; the colour bar moves right to make room. Red where a row does not sum to 1."""
+    image = ax.images[0]
+    image.colorbar.remove()
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.17)
+    n_k = matrix.shape[1]
+    x = n_k - 0.5 + 0.12  # data units: just right of the last column
+    ax.text(x, -0.5, "sum", ha="left", va="bottom", fontsize=11, color="0.3")
+    for r, total in enumerate(np.asarray(matrix).sum(axis=-1)):
+        colour = "black" if np.isclose(total, 1.0) else "tab:red"
+        ax.text(x, r, f"{total:.2f}", ha="left", va="center", color=colour, clip_on=False)
 
 
 def softmax_axis_figure():
@@ -58,8 +105,9 @@ def softmax_axis_figure():
     assert np.allclose(weights, softmax(scores, axis=-1))
     return compare_attention(
         [weights, wrong],
-        ["softmax over keys (axis=-1): rows sum to 1", "softmax over queries (axis=0): WRONG"],
+        ["axis=-1: each row sums to 1 (right)", "axis=0: columns sum to 1 (WRONG)"],
         ex["tokens"],
+        row_sums=True,
     )
 
 
@@ -83,6 +131,8 @@ def mask_polarity_figure():
             "Flipped polarity: each token attends only to later tokens; "
             "the last one, with none, sees nothing"
         ),
+        blocked=[~right, ~tf_style.astype(bool)],  # (n, n) each: True = blocked
+        note="hatched grey: a key the mask blocks (its weight is 0 by construction)",
     )
 
 
@@ -105,15 +155,15 @@ def scaling_figure(stats=None):
         2, 2, figsize=(12.8, height), left=0.85, right=0.25, top=1.15, hspace=0.5, wspace=0.2
     )
     ax = axes[0, 0]
-    ax.plot(d, stats["var_dot"], "o-", color="tab:red", label="measured var(q·k)")
-    ax.plot(d, d, "k--", label="d_k")
-    ax.plot(d, stats["score_std"]["sqrt"] ** 2, "s-", color="tab:blue", label="var(q·k/√d_k)")
-    ax.plot(d, stats["score_std"]["linear"] ** 2, "^-", color="tab:green", label="var(q·k/d_k)")
+    ax.plot(d, stats["var_dot"], "o-", color="tab:red")  # colours: the figure's legend
+    (prediction,) = ax.plot(d, d, "k--", label="d_k (predicted var(q·k))")
+    ax.plot(d, stats["score_std"]["sqrt"] ** 2, "s-", color="tab:blue")
+    ax.plot(d, stats["score_std"]["linear"] ** 2, "^-", color="tab:green")
     power_ticks(ax.yaxis, base=10)
     ax.set(title="Variance of the scores", xlabel="d_k", ylabel="variance")
-    ax.set_ylim(5e-4, 1e8)  # room above the red line for the legend
-    ax.set_yticks([10.0**k for k in range(-2, 8, 2)])  # every other power: readable
-    ax.legend(loc="upper left", fontsize=10)
+    ax.set_ylim(3e-4, 3e4)  # the data span about 1e-3 to 1e3, with room for the legend
+    ax.set_yticks([10.0**k for k in range(-2, 5, 2)])  # every other power: readable
+    ax.legend(handles=[prediction], loc="upper left", fontsize=11)  # only the dashes
     panels = [
         (axes[0, 1], "max_weight", "Largest softmax weight", "mean max weight"),
         (axes[1, 0], "entropy", "Entropy of the weights", "entropy (nats)"),
@@ -124,8 +174,11 @@ def scaling_figure(stats=None):
             ax.plot(d, stats[key][name], marker + "-", color=colour, label=label)
         ax.set(title=f"{title} ({stats['n_keys']} keys)", xlabel="d_k", ylabel=ylabel)
     n = stats["n_keys"]
-    axes[0, 1].axhline(1 / n, color="grey", ls=":", label=f"uniform weights (1/{n}, log {n})")
+    jac_uniform = float(softmax_jacobian_norm(np.full(n, 1 / n)))  # ‖J‖ of uniform weights
+    uniform = f"uniform: 1/{n}, log {n}, {jac_uniform:.3f}"  # the dotted lines, by panel
+    axes[0, 1].axhline(1 / n, color="grey", ls=":", label=uniform)
     axes[1, 0].axhline(np.log(n), color="grey", ls=":")
+    axes[1, 1].axhline(jac_uniform, color="grey", ls=":")
     for ax in axes.flat:
         power_ticks(ax.xaxis, base=2)
     fig.suptitle("Why divide by √d_k: measured on random unit-variance vectors", fontsize=15)

@@ -84,7 +84,7 @@ class AttentionExplorer(Explorer):
             render.bar_chart_svg(
                 self.tokens,
                 self.weights,
-                title="2. weights = softmax of 1.",
+                title="2. weights = softmax of panel 1",
                 ylim=(0.0, 1.1),
                 width=330,
                 height=240,
