@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from utils.attention import init_mha_params, multi_head_attention
 from utils.cost import (
+    MAC_COLUMNS,
+    SIZE_COLUMNS,
     STAGES,
     attention_macs,
     cost_table,
@@ -43,8 +45,8 @@ def test_cost_constant_in_h_but_weight_memory_grows():
     assert len({r["parameters"] for r in rows}) == 1
     assert len({r["total"] for r in rows}) == 1
     assert rows[0]["total"] == 4 * 128 * 512 * 512 + 2 * 128 * 128 * 512
-    assert [r["weight_matrices"] for r in rows] == [1, 4, 8, 16, 32]
-    assert [r["weight_entries"] for r in rows] == [h * 128 * 128 for h in (1, 4, 8, 16, 32)]
+    assert [r["attention_matrices"] for r in rows] == [1, 4, 8, 16, 32]
+    assert [r["attention_weights"] for r in rows] == [h * 128 * 128 for h in (1, 4, 8, 16, 32)]
     assert [r["d_k"] for r in rows] == [512, 128, 64, 32, 16]
 
 
@@ -80,9 +82,24 @@ def test_errors_and_table_text():
         attention_macs(0, 512, 8)
     text = format_cost_table(cost_table(128, 512, [1, 8]))
     lines = text.splitlines()
-    assert len(lines) == 3 and "weight_entries" in lines[0]
+    assert len(lines) == 3 and "attention_weights" in lines[0]
     assert "1,050,624" in lines[1] and lines[1].count("1,050,624") == 1
     assert len({len(line) for line in lines}) == 1  # aligned
+
+
+def test_the_two_half_tables_fit_a_notebook_output():
+    """Notebook 02 prints the table in two halves: the full one (~130 characters) wrapped in
+    JupyterLab's output and its columns no longer lined up."""
+    rows = cost_table(128, 512, [1, 4, 8, 16, 32])
+    for columns in (MAC_COLUMNS, SIZE_COLUMNS):
+        lines = format_cost_table(rows, columns).splitlines()
+        assert lines[0].split()[:2] == ["h", "d_k"] and len(lines) == 6
+        assert max(len(line) for line in lines) <= 80
+    assert "attention_matrices" in format_cost_table(rows, SIZE_COLUMNS)
+    assert "total" in format_cost_table(rows, MAC_COLUMNS).splitlines()[0]
+    for columns in ("h", 3, [1, 2]):
+        with pytest.raises(TypeError, match="^columns must be"):
+            format_cost_table(rows, columns)
 
 
 # --- adversarial inputs: a correct count, or an error that names the argument ----------------
@@ -153,7 +170,7 @@ def test_cost_functions_any_num_heads(h):
     if is_int(h) and h > 0 and 12 % h == 0:
         assert count_parameters(12, h)["total"] == 4 * 12 * 12 + 4 * 12
         assert attention_macs(5, 12, h)["total"] == 4 * 5 * 12 * 12 + 2 * 5 * 5 * 12
-        assert mha_cost(5, 12, h)["weight_entries"] == h * 25
+        assert mha_cost(5, 12, h)["attention_weights"] == h * 25
         return
     for func in (count_parameters, lambda d, heads: attention_macs(5, d, heads)):
         with pytest.raises((TypeError, ValueError), match="num_heads"):
@@ -165,7 +182,7 @@ def test_cost_functions_any_n_exact_even_when_huge(n):
     if is_int(n) and n > 0:
         n = int(n)
         assert attention_macs(n, 8, 2)["total"] == 4 * n * 8 * 8 + 2 * n * n * 8
-        assert mha_cost(n, 8, 2)["weight_entries"] == 2 * n * n  # no int64 overflow
+        assert mha_cost(n, 8, 2)["attention_weights"] == 2 * n * n  # no int64 overflow
         return
     for func in (attention_macs, mha_cost):
         with pytest.raises((TypeError, ValueError), match="^n must"):

@@ -80,6 +80,8 @@ def test_concat_shape():
     [
         (4 * 256 * 256, "biases"),
         (3 * 256 * 256, "W^O"),
+        (4 * 256 * 256 + 3 * 256, "3 bias vectors of 256: 1 missing"),  # b_o forgotten
+        (4 * 256 * 256 + 256, "1 bias vector of 256: 3 missing"),
         (4 * 256 * 32 + 4 * 256, "scales with h"),
         (8 * (4 * 256 * 256 + 4 * 256), "scales with h"),
         (12345, "not the count"),
@@ -114,6 +116,10 @@ def test_why_params_constant():
     assert "reads all d_model input features" in check_why_params_constant("b").message
     assert "its own" in check_why_params_constant("a").message
     assert check_why_params_constant("d").status == "wrong"
+    # no choice gives itself away by its detail: each names a shape and a count
+    assert all("W^Q" in text and "(d" in text and "d^2" in text for text in WHY_CHOICES.values())
+    lengths = [len(text) for text in WHY_CHOICES.values()]
+    assert max(lengths) < 1.4 * min(lengths)
     assert "not one of the choices" in check_why_params_constant("e").message
     assert "one letter" in check_why_params_constant(3).message
     assert check_why_params_constant(...).status == "not attempted"

@@ -19,6 +19,7 @@ from utils.plotting.heads import (  # noqa: E402
     head_heatmaps,
     it_heads_figure,
     short_weight,
+    split_diagram,
 )
 
 
@@ -128,3 +129,28 @@ def test_cost_figure_title_stands_clear_of_the_panel_titles():
 
 def test_figure_names_say_what_they_show():
     assert "02_it_heads_animal_tired.png" in FIGURES and "02_head_heatmaps.png" not in FIGURES
+
+
+def test_cost_figure_h_axis_is_numeric_so_growth_looks_linear():
+    """The h axis was categorical (1, 4, 8, 16, 32 evenly spaced): h n^2 looked exponential."""
+    fig = cost_figure(128, 512, (1, 4, 8, 16, 32))
+    for ax in fig.axes:
+        assert list(ax.get_xticks()) == [1, 4, 8, 16, 32]
+        x, y = ax.lines[0].get_data()
+        assert list(x) == [1, 4, 8, 16, 32]
+    x, y = fig.axes[2].lines[0].get_data()
+    np.testing.assert_allclose(np.asarray(y) / np.asarray(x), 128 * 128 / 1e3)  # in proportion
+    assert "attention weights" in fig.axes[2].get_ylabel()
+    plt.close(fig)
+
+
+def test_split_diagram_labels_columns_of_q_and_says_so():
+    """Cells were labelled t1f2 ("feature") while the text insists these are columns of Q."""
+    fig = split_diagram()  # Q (3, 8), 2 heads of 4 columns
+    fig.canvas.draw()
+    labels = [[t.get_text() for t in ax.texts] for ax in fig.axes]
+    assert labels[0][:4] == ["t0c0", "t0c1", "t0c2", "t0c3"]  # correct split, head 0, row 0
+    assert labels[2][4:8] == ["t0c4", "t0c5", "t0c6", "t0c7"]  # bug, head 0, row 1: token 0
+    assert "column 2 of Q" in fig.get_supxlabel()
+    assert_no_text_overlaps_another_axes(fig)
+    plt.close(fig)

@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+import pytest
 
 from utils.attention import init_mha_params, multi_head_attention
 from utils.widgets.heads import HeadsExplorer, divisors, shape_rows
@@ -29,9 +30,10 @@ def test_shape_rows_paper_sizes():
 def test_initial_state_and_repr():
     explorer = HeadsExplorer()
     assert explorer.renders == 1 and explorer.last_png is None and explorer.last_view
-    assert repr(explorer) == "HeadsExplorer(d_model=12, h=2, head=0, d_k=6)"
-    assert "d_k = d_v = 6" in explorer.last_view
-    assert "<code>(2, 6, 6)</code>" in explorer.last_view
+    assert repr(explorer) == "HeadsExplorer(d_model=12, h=3, head=0, d_k=4)"
+    assert "d_k = d_v = 4" in explorer.last_view
+    # heads, tokens and features differ in size, so a learner can tell the axes apart
+    assert "<code>(3, 6, 4)</code>" in explorer.last_view
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == repr(explorer)
 
@@ -41,11 +43,29 @@ def test_head_control_redraws_that_head():
     before = explorer.last_view
     explorer.head_control.value = 1
     assert explorer.renders == 2 and explorer.last_view != before
-    params = init_mha_params(12, 2, seed=0)
-    expected = multi_head_attention(explorer.x, explorer.x, params, 2)[1]
+    params = init_mha_params(12, 3, seed=0)
+    expected = multi_head_attention(explorer.x, explorer.x, params, 3)[1]
     np.testing.assert_allclose(explorer.weights(), expected)
     np.testing.assert_allclose(shown_weights(explorer.last_view), expected[1].ravel(), atol=0.006)
-    assert "head=1" in repr(explorer) and "head 1 of 2" in explorer.last_view
+    assert "head=1" in repr(explorer) and "head 1 of 3" in explorer.last_view
+
+
+def test_a_repeated_word_has_one_embedding_and_the_same_weights():
+    """Notebook 01 teaches that equal tokens give equal rows: the two "the"s must agree (the
+    explorer used to draw one random vector per position)."""
+    explorer = HeadsExplorer()
+    first, second = [i for i, t in enumerate(explorer.tokens) if t == "the"]
+    np.testing.assert_array_equal(explorer.x[first], explorer.x[second])
+    for h in (1, 3, 12):
+        explorer.h_control.value = h
+        np.testing.assert_allclose(explorer.weights()[:, first], explorer.weights()[:, second])
+    assert len({tuple(row) for row in explorer.x}) == len(set(explorer.tokens))
+
+
+def test_first_h_is_a_divisor_of_d_model():
+    assert HeadsExplorer(h=4).h == 4
+    with pytest.raises(ValueError, match="must divide d_model=12"):
+        HeadsExplorer(h=5)
 
 
 def test_h_control_updates_table_and_clamps_head_with_one_redraw():

@@ -34,11 +34,16 @@ __all__ = [
     "mha_cost",
     "cost_table",
     "format_cost_table",
+    "MAC_COLUMNS",
+    "SIZE_COLUMNS",
     "matmul_macs",
     "measured_macs",
 ]
 
 STAGES = ("projections Q,K,V", "scores Q K^T", "weights @ V", "output W^O")
+# The two halves of the cost table, each narrow enough for a notebook's output (<= 80 chars).
+MAC_COLUMNS = ("h", "d_k", *STAGES, "total")
+SIZE_COLUMNS = ("h", "d_k", "parameters", "attention_matrices", "attention_weights")
 
 
 def _widths(d_model: int, num_heads: int, d_k, d_v) -> tuple[int, int, int, int]:
@@ -90,10 +95,10 @@ def attention_macs(n, d_model, num_heads, d_k=None, d_v=None) -> dict:
 def mha_cost(n, d_model, num_heads, d_k=None, d_v=None, bias=True) -> dict:
     """One row of the cost table: sizes, parameters, MACs and attention-weight memory.
 
-    ``weight_matrices`` is h (one ``(n, n)`` matrix per head, per sequence) and
-    ``weight_entries = h * n^2`` is what training keeps for the gradient computation;
-    scaling and softmax touch each of these entries once, so that element-wise work grows
-    with h too (it is left out of the MAC counts).
+    ``attention_matrices`` is h (one ``(n, n)`` matrix of attention weights per head, per
+    sequence) and ``attention_weights = h * n^2`` counts their entries: what training keeps
+    for the gradient computation. Scaling and softmax touch each of them once, so that
+    element-wise work grows with h too (it is left out of the MAC counts).
     """
     n = require_positive_int(n, "n")  # a Python int: n * n cannot overflow
     d, h, d_k, d_v = _widths(d_model, num_heads, d_k, d_v)
@@ -103,8 +108,8 @@ def mha_cost(n, d_model, num_heads, d_k=None, d_v=None, bias=True) -> dict:
         "d_v": d_v,
         "parameters": count_parameters(d, h, d_k, d_v, bias)["total"],
         **attention_macs(n, d, h, d_k, d_v),
-        "weight_matrices": h,
-        "weight_entries": h * n * n,
+        "attention_matrices": h,
+        "attention_weights": h * n * n,
     }
 
 
@@ -115,9 +120,20 @@ def cost_table(n, d_model, heads, bias=True) -> list[dict]:
     return [mha_cost(n, d_model, h, bias=bias) for h in heads]
 
 
-def format_cost_table(rows: list[dict]) -> str:
-    """The rows of :func:`cost_table` as an aligned plain-text table (numbers with commas)."""
-    columns = ["h", "d_k", "parameters", *STAGES, "total", "weight_matrices", "weight_entries"]
+def format_cost_table(rows: list[dict], columns=None) -> str:
+    """The rows of :func:`cost_table` as an aligned plain-text table (numbers with commas).
+
+    ``columns``: the keys to show, in order; default all of them, which is wide (about 130
+    characters). Notebook 02 prints :data:`MAC_COLUMNS` and :data:`SIZE_COLUMNS` as two
+    tables that fit a notebook's output.
+    """
+    if columns is None:
+        columns = [*MAC_COLUMNS[:2], "parameters", *MAC_COLUMNS[2:], *SIZE_COLUMNS[3:]]
+    elif isinstance(columns, str) or not np.iterable(columns):
+        raise TypeError(f"columns must be a list of column names, got {columns!r}")
+    columns = list(columns)
+    if not all(isinstance(c, str) for c in columns):
+        raise TypeError(f"columns must be column names (strings), got {columns!r}")
     missing = [c for c in columns if any(c not in row for row in rows)]
     if missing:
         raise ValueError(f"rows must be dicts as from cost_table(); some lack {missing}")

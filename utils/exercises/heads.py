@@ -140,6 +140,13 @@ def check_param_count(answer, d_model=PARAM_TASK["d_model"], h=PARAM_TASK["h"]):
         return wrong(f"{value} leaves out the biases", "add b_q, b_k, b_v and b_o")
     if value in (3 * d * d, 3 * d * d + 3 * d):
         return wrong(f"{value} forgets the output projection W^O", "W^O is (d_model, d_model)")
+    if value in (4 * d * d + d, 4 * d * d + 2 * d, 4 * d * d + 3 * d):
+        biases = (value - 4 * d * d) // d
+        return wrong(
+            f"the four weight matrices are right, but {value} counts {biases} bias "
+            f"vector{'s' if biases > 1 else ''} of {d}: {4 - biases} missing",
+            "each of W_q, W_k, W_v and W_o has a bias of d_model entries, b_o too",
+        )
     if value in (total // h, total * h, 4 * d * (d // h) + 4 * d, 4 * d * d // h):
         return wrong(
             f"{value} scales with h",
@@ -150,20 +157,24 @@ def check_param_count(answer, d_model=PARAM_TASK["d_model"], h=PARAM_TASK["h"]):
 
 # --- exercise 3 ---------------------------------------------------------------------------
 
+# Every choice names a shape and a count (d = d_model), so none gives itself away by detail.
 WHY_CHOICES = {
-    "a": "The heads share one set of weights, so adding heads adds no parameters.",
-    "b": "Each head reads only d_model/h of the input features, so its matrices are h times "
-    "smaller.",
-    "c": "Each head's W^Q_i is (d_model, d_model/h): it reads every input feature and writes "
-    "d_model/h columns, so h heads hold h * d_model * d_model/h = d_model^2 entries.",
-    "d": "Libraries remove the extra parameters when h grows.",
+    "a": "All heads share one W^Q, (d, d), and each head uses all of it: d^2 entries for any h.",
+    "b": "Each head's W^Q_i is (d/h, d): it reads its own d/h input features and writes d "
+    "columns; h * (d/h) * d = d^2.",
+    "c": "Each head's W^Q_i is (d, d/h): it reads every input feature and writes d/h columns; "
+    "h * d * (d/h) = d^2.",
+    "d": "Each head's W^Q_i is (d, d), but libraries keep only 1/h of its entries; "
+    "h * d^2/h = d^2.",
 }
 WHY_FEEDBACK = {
     "a": "each head has its own W^Q_i, W^K_i, W^V_i (section 1): different columns of the "
     "stacked matrix, not shared ones",
-    "b": "that is the 'heads split the input' misreading: W^Q_i is (d_model, d_k), so every "
-    "head reads all d_model input features; what shrinks is the number of columns it writes",
-    "d": "nothing is removed: count the entries of h matrices of shape (d_model, d_model/h)",
+    "b": "the count is right but the shape is the 'heads split the input' misreading: "
+    "W^Q_i is (d_model, d_k), so every head reads all d_model input features; what shrinks "
+    "is the number of columns it writes",
+    "d": "nothing is dropped: a head's W^Q_i is (d_model, d_model/h) from the start "
+    "(section 1 printed its shape)",
 }
 
 
@@ -339,7 +350,8 @@ def check_combine_heads(function):
     """Exercise 7: ``function(x)`` maps ``(B, h, n, d_h)`` to ``(B, n, h * d_h)``, head 0 first."""
     if is_unanswered(function):
         return not_attempted(HINTS.nudge(7))
-    x = np.arange(2 * 3 * 4 * 2, dtype=float).reshape(2, 3, 4, 2)  # (B=2, h=3, n=4, d_h=2)
+    # B, h, n, d_h all differ, so a shape in the feedback says which axis is which
+    x = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)  # (B=2, h=3, n=4, d_h=5)
     result, feedback = _learners_array(function, x.copy())
     if feedback:
         if feedback.status == "not attempted":
@@ -351,7 +363,7 @@ def check_combine_heads(function):
                 "index the axes from the end (swapaxes(-3, -2)) or keep the batch axis first",
             )
         return feedback
-    expected = combine_heads(x)  # (2, 4, 6)
+    expected = combine_heads(x)  # (2, 4, 15)
     if result.shape != expected.shape:
         return wrong_shape(
             f"input of shape {x.shape}",
@@ -361,13 +373,13 @@ def check_combine_heads(function):
         )
     if np.array_equal(result, expected):
         return correct("heads concatenated along features, tokens and sequences kept apart")
-    if np.array_equal(result, x.reshape(2, 4, 6)):
+    if np.array_equal(result, x.reshape(2, 4, 15)):
         return wrong(
             "you reshaped without moving the heads axis: row 0 holds token 0 AND token 1 "
             "of head 0, so tokens are mixed",
             "first swap the heads and tokens axes: (B, h, n, d_h) -> (B, n, h, d_h), then reshape",
         )
-    if np.array_equal(result, x.transpose(1, 0, 2, 3).reshape(2, 4, 6)):
+    if np.array_equal(result, x.transpose(1, 0, 2, 3).reshape(2, 4, 15)):
         return wrong(
             "you swapped the batch and heads axes, so sequences are mixed",
             "the heads axis is axis 1 (or -3); the tokens axis is axis 2 (or -2)",

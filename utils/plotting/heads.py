@@ -182,22 +182,24 @@ def concatenation_figure():
 
 
 def cost_figure(n: int = 128, d_model: int = 512, heads=(1, 4, 8, 16, 32)):
-    """Multiply-adds and parameters against h (flat), attention-weight entries (grow with h).
+    """Multiply-adds and parameters against h (flat), attention weights (grow in proportion
+    to h). The h axis is numeric (1, 4, 8, 16, 32 at their true spacing), so the growth of
+    h n^2 is seen as a straight line through the origin.
 
     The figure's title has its own band above the panels' titles (0.3 in), so the two
     never touch; the canvas is 1250 pixels wide, shown at full size in a notebook.
     """
     rows = cost_table(n, d_model, heads)
-    labels = [str(r["h"]) for r in rows]
+    hs = [r["h"] for r in rows]
     panels = (
         ("total", "multiply-adds (millions)", "tab:blue", 1e6, "multiply-adds: constant"),
         ("parameters", "parameters (millions)", "tab:orange", 1e6, "parameters: constant"),
         (
-            "weight_entries",
-            "weight entries (thousands)",
+            "attention_weights",
+            "attention weights (thousands)",
             "tab:red",
             1e3,
-            "h (n x n) weights: grow",
+            "attention weights: grow",
         ),
     )
     fig, axes = subplots(
@@ -205,10 +207,17 @@ def cost_figure(n: int = 128, d_model: int = 512, heads=(1, 4, 8, 16, 32)):
     )
     for ax, (key, label, colour, unit, title) in zip(axes, panels, strict=True):
         values = [r[key] / unit for r in rows]
-        ax.bar(labels, values, color=colour)
-        for x, v in enumerate(values):
-            ax.text(x, v, f"{v:.3g}", ha="center", va="bottom", fontsize=11)
+        ax.plot(hs, values, "o-", color=colour, linewidth=2.5, markersize=8)
+        if len(set(values)) == 1:  # flat: one label says it
+            ax.text(max(hs) / 2, values[0] * 1.03, f"{values[0]:.3g} for every h", ha="center",
+                    va="bottom", fontsize=11)  # fmt: skip
+        else:  # proportional to h: one label gives the slope (n^2 per head)
+            slope = f"{values[0] / hs[0]:.3g} per head \u00d7 h"
+            ax.text(max(hs) * 0.05, max(values) * 1.03, slope, ha="left", va="bottom",
+                    fontsize=11)  # fmt: skip
+        ax.set_xticks(hs)
         ax.set(xlabel="number of heads h", ylabel=label, ylim=(0, max(values) * 1.15))
+        ax.set_xlim(0, max(hs) * 1.2)
         ax.set_title(title, pad=8)
         ax.grid(alpha=0.3, axis="y")
     fig.suptitle(
@@ -220,47 +229,68 @@ def cost_figure(n: int = 128, d_model: int = 512, heads=(1, 4, 8, 16, 32)):
     return fig
 
 
-def split_diagram(n: int = 3, d: int = 4, h: int = 2):
+def split_diagram(n: int = 3, d: int = 8, h: int = 2):
     """Which token lands in which head: correct split (reshape + transpose) vs bare reshape.
 
-    Cells are coloured by the token they came from and labelled ``t<token>f<feature>``.
+    The projected ``Q (n, d)`` of notebook 02, section 4, split into ``h`` heads of
+    ``d / h`` columns. Cells are coloured by the token they came from and labelled
+    ``t<token>c<column of Q>``; a caption under the panels says so.
     """
     token = np.repeat(np.arange(n)[:, None], d, axis=1)  # (n, d)
-    feature = np.tile(np.arange(d), (n, 1))  # (n, d)
+    column = np.tile(np.arange(d), (n, 1))  # (n, d)
     d_h = d // h
-    right = [a.reshape(n, h, d_h).swapaxes(0, 1) for a in (token, feature)]  # (h, n, d_h)
-    wrong = [a.reshape(h, n, d_h) for a in (token, feature)]  # the bug
-    # panels of d_h x n cells, 0.6 in each: 1.2 x 1.8 in; between them room for the row
-    # labels (0.85 in = 0.7 of a panel's width) and the two-line titles (0.36 of its height),
-    # which are wider than a panel: 0.45 in on the right
+    right = [a.reshape(n, h, d_h).swapaxes(0, 1) for a in (token, column)]  # (h, n, d_h)
+    wrong = [a.reshape(h, n, d_h) for a in (token, column)]  # the bug
+    # panels of d_h x n cells, 0.7 in each (room for "t1c2" in the presentation style too);
+    # between them room for the next panel's row labels (0.8 in) and the two-line titles of
+    # the lower row (0.7 in); a caption below
+    cell, gap, title_gap = 0.7, 0.8, 0.65
+    left, right_margin, top, bottom = 0.7, 0.3, 0.55, 0.45
+    panel_w, panel_h = cell * d_h, cell * n
+    width = left + h * panel_w + (h - 1) * gap + right_margin
+    height = top + 2 * panel_h + title_gap + bottom
     fig, axes = subplots(
         2,
         h,
-        figsize=(2.05 * h + 0.3, 5.0),
-        left=0.7,
-        bottom=0.15,
-        right=0.45,
-        top=0.6,
-        wspace=0.7,
-        hspace=0.36,
+        figsize=(width, height),
+        left=left,
+        bottom=bottom,
+        right=right_margin,
+        top=top,
+        wspace=gap / panel_w,
+        hspace=title_gap / panel_h,
+        squeeze=False,
     )
     colours = plt.get_cmap("Set2").colors
-    for row, ((tok, feat), name) in enumerate(
+    for row, ((tok, col), name) in enumerate(
         ((right, "reshape + transpose"), (wrong, "reshape only (bug)"))
     ):
         for i in range(h):
             ax = axes[row, i]
             for r in range(n):
                 for c in range(d_h):
-                    t, f = tok[i, r, c], feat[i, r, c]
+                    t, f = tok[i, r, c], col[i, r, c]
                     ax.add_patch(
                         Rectangle((c, -r - 1), 1, 1, facecolor=colours[t % 8], edgecolor="black")
                     )
-                    ax.text(c + 0.5, -r - 0.5, f"t{t}f{f}", ha="center", va="center", fontsize=12)
+                    ax.text(
+                        c + 0.5,
+                        -r - 0.5,
+                        f"t{t}c{f}",
+                        ha="center",
+                        va="center",
+                        fontsize=12,
+                    )
             ax.set(xlim=(0, d_h), ylim=(-n, 0), aspect="equal")
             ax.set_xticks([])
             ax.set_yticks([-r - 0.5 for r in range(n)], [f"row {r}" for r in range(n)])
             ax.set_title(f"{name}\nhead {i}", color="black" if row == 0 else "crimson")
+    fig.supxlabel(
+        "t1c2 = token 1, column 2 of Q; colour = token",
+        fontsize=12,
+        y=0.1 / height,
+        va="bottom",
+    )
     return fig
 
 

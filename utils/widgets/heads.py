@@ -39,24 +39,34 @@ def shape_rows(n: int, d_model: int, h: int) -> list[tuple[str, tuple]]:
 class HeadsExplorer(Explorer):
     """Choose h among the divisors of ``d_model`` and the head to inspect.
 
-    Self-attention on ``tokens`` with seeded random embeddings (scaled by ``spread`` so
-    heads differ visibly) and seeded weights from ``init_mha_params(d_model, h)``. The view
+    Self-attention on ``tokens`` with one seeded random embedding per word (scaled by
+    ``spread`` so heads differ visibly), so that a repeated word ("the") gets the same vector
+    and the same row of weights, and seeded weights from ``init_mha_params(d_model, h)``.
+    ``h`` is the number of heads shown first: 3 by default, so that with 6 tokens and
+    ``d_model = 12`` the shapes ``(h, n, d_k) = (3, 6, 4)`` tell heads, tokens and features
+    apart. The view
     (HTML, a few ms per change) shows that head's weights next to the shape table, d_k and
     the parameter count.
     """
 
     name = "HeadsExplorer"
 
-    def __init__(self, d_model: int = 12, tokens=DEFAULT_TOKENS, seed: int = 0, spread=3.0):
+    def __init__(
+        self, d_model: int = 12, tokens=DEFAULT_TOKENS, seed: int = 0, spread=3.0, h: int = 3
+    ):
+        if h not in divisors(d_model):
+            raise ValueError(f"h={h!r} must divide d_model={d_model}: one of {divisors(d_model)}")
         self.d_model, self.tokens, self.seed = d_model, list(tokens), seed
         rng = np.random.default_rng(seed)
-        self.x = spread * rng.normal(size=(len(self.tokens), d_model))  # (n, d_model)
+        words = list(dict.fromkeys(self.tokens))  # each word once, in order of appearance
+        table = spread * rng.normal(size=(len(words), d_model))  # (words, d_model)
+        self.x = table[[words.index(t) for t in self.tokens]]  # (n, d_model): one row per word
         self._weights = {}  # h -> (h, n, n)
-        for h in divisors(d_model):  # all in __init__ (tiny): callbacks only build HTML
-            params = init_mha_params(d_model, h, seed=seed)
-            self._weights[h] = multi_head_attention(self.x, self.x, params, h)[1]
+        for heads in divisors(d_model):  # all in __init__ (tiny): callbacks only build HTML
+            params = init_mha_params(d_model, heads, seed=seed)
+            self._weights[heads] = multi_head_attention(self.x, self.x, params, heads)[1]
         self.h_control = widgets.SelectionSlider(
-            options=divisors(d_model), value=divisors(d_model)[1], description="heads h"
+            options=divisors(d_model), value=h, description="heads h"
         )
         self.head_control = widgets.IntSlider(
             value=0, min=0, max=self.h_control.value - 1, description="head"
