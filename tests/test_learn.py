@@ -17,8 +17,10 @@ from utils.learn import (  # noqa: E402
     EXPERIMENTS,
     IGNORE,
     LOOKUP,
+    MAJORITY,
     PARAM_NAMES,
     REPEAT,
+    REVERSE,
     SHIFT,
     AlibiPositions,
     Positions,
@@ -37,6 +39,7 @@ from utils.learn import (  # noqa: E402
     init_params,
     make_split,
     position_blind_ceiling,
+    position_blind_chances,
     position_scheme,
     repeat_loss_floor,
     right_weight,
@@ -376,6 +379,27 @@ def test_repeat_task_pattern_floor_and_grading():
     assert repeat_loss_floor(6, 10) == pytest.approx(5 / 11 * np.log(10))
 
 
+def test_reverse_task_and_pattern():
+    tokens, targets = REVERSE.make(np.random.default_rng(3), 4)
+    assert tokens.shape == targets.shape == (4, 8)
+    np.testing.assert_array_equal(targets, tokens[:, ::-1])
+    pattern = REVERSE.pattern(tokens)  # (4, 8, 8): query i on key 7 - i
+    np.testing.assert_array_equal(np.einsum("bij,bj->bi", pattern, tokens), targets)
+
+
+def test_majority_task_has_no_ties_and_its_pattern_holds_the_answer():
+    tokens, targets = MAJORITY.make(np.random.default_rng(4), 300)
+    assert tokens.shape == targets.shape == (300, 8)
+    for row, answer in zip(tokens, targets, strict=True):
+        counts = np.bincount(row, minlength=10)
+        assert (counts == counts.max()).sum() == 1  # no ties
+        assert np.all(answer == counts.argmax())
+    pattern = MAJORITY.pattern(tokens)  # (300, 8, 8)
+    np.testing.assert_allclose(pattern.sum(axis=-1), 1.0)
+    weighted = np.einsum("bij,bj->bi", pattern, tokens)  # every key it weighs holds the answer
+    np.testing.assert_allclose(weighted, targets)
+
+
 def test_make_split_removes_held_out_sequences_seen_in_training():
     def tiny(rng, num):  # 4 possible sequences: overlaps are certain
         tokens = rng.integers(0, 2, size=(num, 2))
@@ -394,6 +418,7 @@ def test_position_blind_ceiling_known_answer():
     targets = np.array([[IGNORE, IGNORE, 1, 1]])
     # position 2 (a 1): others 1, 1, 2 -> 2/3; position 3 (a 2): others 1, 1, 1 -> 3/3
     assert position_blind_ceiling(tokens, targets) == pytest.approx((2 / 3 + 1) / 2)
+    np.testing.assert_allclose(position_blind_chances(tokens, targets), [2 / 3, 1])
 
 
 def test_right_weight_and_gradient_report():
@@ -519,6 +544,23 @@ def test_training_figure_shows_the_snapshots_and_the_needed_pattern(short_runs):
     plt.close(fig)
     with pytest.raises(ValueError, match="was not recorded"):
         training_figure(run, "title", snapshots=[5])
+
+
+def test_heatmaps_label_tokens_with_their_positions(short_runs):
+    from utils.plotting.learn import mask_bug_figure, position_labels, training_figure
+
+    assert position_labels(["a6", "b?"]) == ["0:a6", "1:b?"]
+    run = short_runs["shift"]
+    fig = training_figure(run, "title")
+    heatmap = next(ax for ax in fig.axes if ax.get_title() == "the pattern needed")
+    tokens = run.example_tokens[0]
+    labels = [t.get_text() for t in heatmap.get_yticklabels()]
+    assert labels == [f"{i}:{t}" for i, t in enumerate(tokens)]
+    plt.close(fig)
+    fig = mask_bug_figure(short_runs["repeat, flipped mask"], short_runs["repeat, causal mask"], 1)
+    assert fig.get_size_inches()[1] * 100 <= 600  # it fits a 1280x720 slide below its code
+    assert [t.get_text() for t in fig.axes[1].get_xticklabels()][11].startswith("11:")
+    plt.close(fig)
 
 
 def test_registered_figures_are_named_for_notebook_05():

@@ -9,8 +9,9 @@ In the notebook's order:
    readout (``init_params``, ``forward``, ``cross_entropy``, ``backward``).
 3. ``adam_step``: Adam as in Kingma & Ba (2015), Algorithm 1, with bias correction.
 4. Tasks with a known right pattern (``SHIFT``: by position, ``LOOKUP``: by content,
-   ``REPEAT``: next-token prediction for the mask bug), ``make_split`` (held-out sequences
-   never seen in training), ``train`` (records snapshots for the explorer), ``experiment``.
+   ``REPEAT``: next-token prediction for the mask bug; ``REVERSE`` and ``MAJORITY`` for the
+   exercise on positions), ``make_split`` (held-out sequences never seen in training),
+   ``train`` (records snapshots for the explorer), ``experiment``.
 
 How positions enter: the ``positions`` argument
 ------------------------------------------------
@@ -81,8 +82,11 @@ __all__ = [
     "SHIFT",
     "LOOKUP",
     "REPEAT",
+    "REVERSE",
+    "MAJORITY",
     "make_split",
     "position_blind_ceiling",
+    "position_blind_chances",
     "evaluate",
     "right_weight",
     "History",
@@ -566,6 +570,48 @@ def _repeat_pattern(tokens) -> np.ndarray:
 REPEAT = Task("repeat", _repeat_make, _repeat_pattern, _digits, 10, n_out=10, causal=True)
 
 
+def _reverse_make(rng, num: int, n: int = 8, vocab_size: int = 10):
+    """Random tokens; the answer at position i is the token at position n - 1 - i."""
+    tokens = rng.integers(0, vocab_size, size=(num, n))  # (num, n)
+    return tokens, tokens[:, ::-1].copy()  # (num, n) each
+
+
+def _reverse_pattern(tokens) -> np.ndarray:
+    """Query i on key n - 1 - i: the anti-diagonal."""
+    batch, n = np.shape(tokens)
+    return np.broadcast_to(np.eye(n)[::-1], (batch, n, n)).copy()  # (batch, n, n)
+
+
+REVERSE = Task("reverse", _reverse_make, _reverse_pattern, _digits, vocab_size=10, n_out=10)
+
+
+def _majority_make(rng, num: int, n: int = 8, vocab_size: int = 10):
+    """Random tokens whose most frequent token is unique (no ties); the answer at every
+    position is that token. Sequences with a tie are drawn again."""
+    kept = np.zeros((0, n), dtype=np.int64)  # (kept, n)
+    while len(kept) < num:
+        tokens = rng.integers(0, vocab_size, size=(2 * num, n))  # (2 num, n)
+        counts = (tokens[..., None] == np.arange(vocab_size)).sum(axis=1)  # (2 num, vocab)
+        unique = (counts == counts.max(axis=1, keepdims=True)).sum(axis=1) == 1  # (2 num,)
+        kept = np.concatenate([kept, tokens[unique]])
+    tokens = kept[:num]  # (num, n)
+    counts = (tokens[..., None] == np.arange(vocab_size)).sum(axis=1)  # (num, vocab)
+    return tokens, np.repeat(counts.argmax(axis=1)[:, None], n, axis=1)  # (num, n) each
+
+
+def _majority_pattern(tokens) -> np.ndarray:
+    """Every query spreads its weight equally over the keys that hold the majority token."""
+    tokens = np.asarray(tokens)  # (batch, n)
+    vocab = int(tokens.max()) + 1
+    counts = (tokens[..., None] == np.arange(vocab)).sum(axis=1)  # (batch, vocab)
+    holds = tokens == counts.argmax(axis=1)[:, None]  # (batch, n): keys with the majority
+    row = holds / holds.sum(axis=1, keepdims=True)  # (batch, n), sums to 1
+    return np.broadcast_to(row[:, None, :], (*tokens.shape, tokens.shape[1])).copy()
+
+
+MAJORITY = Task("majority", _majority_make, _majority_pattern, _digits, 10, n_out=10)
+
+
 def make_split(task: Task, num_train=4000, num_test=1000, seed=0, **sizes):
     """``(train, test, removed)``: ``num_train`` training sequences and up to ``num_test``
     held-out ones, each a ``(tokens, targets)`` pair, drawn from one seeded generator. Every
@@ -580,18 +626,26 @@ def make_split(task: Task, num_train=4000, num_test=1000, seed=0, **sizes):
 
 
 def position_blind_ceiling(tokens, targets) -> float:
-    """The best expected accuracy on ``SHIFT`` data for a model that cannot see positions.
+    """The best expected accuracy for a model that cannot see positions, on a task whose
+    answer is the token at one *other* position (``SHIFT``; ``REVERSE`` with an even n).
 
     Such a model sees its own token and the bag of all tokens; the answer is the token at
     one of the other n - 1 positions, each equally likely. The best guess is the most
     frequent token among the others, right with probability ``max count / (n - 1)``.
     """
+    return float(position_blind_chances(tokens, targets).mean())
+
+
+def position_blind_chances(tokens, targets) -> np.ndarray:
+    """``(graded,)``: for each graded answer, the probability that the best position-blind
+    guess (:func:`position_blind_ceiling`) is right, ``max count among the others / (n - 1)``.
+    Their mean is the ceiling; their spread gives its standard error on a finite set."""
     tokens, targets = np.asarray(tokens), np.asarray(targets)  # (batch, n) each
     n, vocab = tokens.shape[1], int(tokens.max()) + 1
     counts = (tokens[..., None] == np.arange(vocab)).sum(axis=1)  # (batch, vocab)
     others = counts[:, None, :] - (tokens[..., None] == np.arange(vocab))  # (batch, n, vocab)
     best = others.max(axis=-1) / (n - 1)  # (batch, n)
-    return float(best[targets != IGNORE].mean())
+    return best[targets != IGNORE]  # (graded,)
 
 
 # --- 6. training ----------------------------------------------------------------------------
@@ -699,8 +753,8 @@ EXPERIMENTS = {
     "lookup": {"task": LOOKUP, "steps": 200},
     "shift, no positions": {"task": SHIFT, "steps": 200, "positions": "none"},
     "lookup, no positions": {"task": LOOKUP, "steps": 200, "positions": "none"},
-    "repeat, flipped mask": {"task": REPEAT, "steps": 300, "mask": "flipped"},
-    "repeat, causal mask": {"task": REPEAT, "steps": 300, "mask": "causal"},
+    "repeat, flipped mask": {"task": REPEAT, "steps": 200, "mask": "flipped"},
+    "repeat, causal mask": {"task": REPEAT, "steps": 200, "mask": "causal"},
 }
 
 
@@ -734,9 +788,10 @@ def experiment(name: str, seed: int = 0, steps: int | None = None, log_every: in
 
 
 def repeat_loss_floor(half: int, vocab_size: int) -> float:
-    """The lowest mean training loss any model with a correct causal mask can reach on
-    ``REPEAT`` data: of the ``2 half - 1`` graded next tokens, ``half - 1`` are uniformly
-    random (loss ``log vocab_size`` at best), the rest can be known (loss 0)."""
+    """The lowest *expected* loss, on new ``REPEAT`` sequences, of any model with a correct
+    causal mask: of the ``2 half - 1`` graded next tokens, ``half - 1`` are uniformly random
+    (loss ``log vocab_size`` at best, on average), the rest can be known (loss 0). A model
+    that memorised its training sequences could go below it on those, not on new ones."""
     return (half - 1) / (2 * half - 1) * float(np.log(vocab_size))
 
 

@@ -71,15 +71,22 @@ def _curves(ax_loss, ax_acc, histories: dict, marks=(), reference=None) -> None:
         ax_acc.legend(loc="lower right", fontsize=11)
 
 
+def position_labels(labels) -> list[str]:
+    """``["2:0", ...]``: each token's label after its position, so that a pattern defined by
+    position (i - 2, i - 5) can be read off the axes when tokens repeat."""
+    return [f"{i}:{label}" for i, label in enumerate(labels)]
+
+
 def _heatmap(ax, weights, labels, title, blocked=None):
-    """Attention weights ``(n, n)`` on [0, 1], query rows and key columns labelled with the
-    tokens; cells a mask blocks are hatched grey. Returns the image (for a colour bar)."""
+    """Attention weights ``(n, n)`` on [0, 1], query rows and key columns labelled with
+    ``labels`` (the keys' turned upright); cells a mask blocks are hatched grey. Returns the
+    image (for a colour bar)."""
     n = len(labels)
     image = ax.imshow(weights, cmap=CMAP, vmin=0, vmax=1)
     if blocked is not None:
         shade = np.where(blocked, 1.0, np.nan)  # (n, n): grey where blocked, clear elsewhere
         ax.imshow(shade, cmap="Greys", vmin=0, vmax=4, alpha=0.6)
-    ax.set_xticks(range(n), labels=labels, fontsize=10 if n > 8 else 11)
+    ax.set_xticks(range(n), labels=labels, fontsize=10 if n > 8 else 11, rotation=90)
     ax.set_yticks(range(n), labels=labels, fontsize=10 if n > 8 else 11)
     ax.set_title(title, fontsize=12)
     return image
@@ -120,7 +127,7 @@ def _colour_bar(fig, image, right_of, height: float) -> None:
     fig.colorbar(image, cax=cax, label="weight")
 
 
-PANEL, GAP = 1.7, 0.45  # heatmap side and the gap between heatmaps, inches
+PANEL, GAP = 1.7, 0.5  # heatmap side and the gap between heatmaps, inches
 
 
 def training_figure(history: History, title: str, snapshots=None, example: int = 0):
@@ -132,29 +139,29 @@ def training_figure(history: History, title: str, snapshots=None, example: int =
     """
     snapshots = default_snapshots(history) if snapshots is None else list(snapshots)
     tokens = history.example_tokens[example]  # (n,)
-    labels = history.task.labels(tokens)
+    labels = position_labels(history.task.labels(tokens))
     needed = history.task.pattern(tokens[None])[0]  # (n, n)
     blocked = None if history.mask is None else ~history.mask
     panels = len(snapshots) + 1
-    left, right = 0.8, 1.05  # room for the y labels; for the colour bar and its label
+    left, right = 0.85, 1.05  # room for the y labels; for the colour bar and its label
     width = left + panels * PANEL + (panels - 1) * GAP + right
-    fig = plt.figure(figsize=(width, 6.9))
+    fig = plt.figure(figsize=(width, 6.4))  # fits a 1280x720 slide below its code
     curve_w = (width - left - right - 0.9) / 2
-    ax_loss = _axes_at(fig, left, 3.55, curve_w, 2.4)
-    ax_acc = _axes_at(fig, left + curve_w + 0.9, 3.55, curve_w, 2.4)
+    ax_loss = _axes_at(fig, left, 3.75, curve_w, 1.8)
+    ax_acc = _axes_at(fig, left + curve_w + 0.9, 3.75, curve_w, 1.8)
     _curves(ax_loss, ax_acc, {"held-out": history}, marks=snapshots)
-    axes = [_axes_at(fig, left + i * (PANEL + GAP), 0.65, PANEL, PANEL) for i in range(panels)]
+    axes = [_axes_at(fig, left + i * (PANEL + GAP), 0.95, PANEL, PANEL) for i in range(panels)]
     for ax, step in zip(axes, snapshots, strict=False):
         i = _snapshot_index(history, step)
         accuracy = 100 * history.test_accuracy[i]
         _heatmap(ax, history.weights[i, example], labels, f"step {step}: {accuracy:.0f}%", blocked)
     nothing = np.broadcast_to(needed.sum(axis=1, keepdims=True) == 0, needed.shape)
     image = _heatmap(axes[-1], needed, labels, "the pattern needed", nothing)
-    axes[0].set_ylabel("query (token)")
+    axes[0].set_ylabel("query (position:token)")
     for ax in axes:
-        ax.set_xlabel("key (token)")
+        ax.set_xlabel("key (position:token)")
     _colour_bar(fig, image, axes[-1], PANEL)
-    fig.suptitle(title, fontsize=15, y=1 - 0.12 / 6.9, va="top")
+    fig.suptitle(title, fontsize=15, y=1 - 0.12 / 6.4, va="top")
     return fig
 
 
@@ -175,7 +182,7 @@ def mask_bug_figure(flipped: History, right: History, floor: float, example: int
     flipped model's weights with its own mask and with the causal mask, and the causal
     model's weights, all on one held-out sequence (blocked cells grey)."""
     tokens = flipped.example_tokens[example]  # (n,)
-    labels = flipped.task.labels(tokens)
+    labels = position_labels(flipped.task.labels(tokens))
     causal = right.mask
     _, with_right = forward(flipped.params, tokens[None], flipped.positions, causal)
     views = [
@@ -183,22 +190,22 @@ def mask_bug_figure(flipped: History, right: History, floor: float, example: int
         (with_right["weights"][0], causal, "the same model,\nevaluated causal"),
         (right.weights[-1, example], causal, "trained with\nthe causal mask"),
     ]
-    side, left, right_margin = 2.6, 0.85, 1.05
+    side, left, right_margin = 2.0, 0.85, 1.05  # 5.75 in tall: fits a slide below its code
     width = left + 3 * side + 2 * 0.5 + right_margin
-    fig = plt.figure(figsize=(width, 7.4))
-    ax = _axes_at(fig, left, 4.35, width - left - right_margin, 2.5)
+    fig = plt.figure(figsize=(width, 5.75))
+    ax = _axes_at(fig, left, 4.05, width - left - right_margin, 1.5)
     ax.plot(flipped.steps, flipped.train_loss, color="tab:red", lw=2.5, label="flipped mask")
     ax.plot(right.steps, right.train_loss, color="tab:blue", lw=2.5, label="causal mask")
     ax.axhline(floor, color="grey", ls="--", lw=1.5, label=f"honest floor {floor:.2f}")
     _log_axis(ax)
-    ax.set(title="training loss", xlabel="training step", ylabel="cross-entropy")
+    ax.set(xlabel="training step", ylabel="training loss")  # no title: the slide's height
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=11)
-    axes = [_axes_at(fig, left + i * (side + 0.5), 0.65, side, side) for i in range(3)]
+    ax.legend(loc="center right", fontsize=11)  # between the two runs' curves
+    axes = [_axes_at(fig, left + i * (side + 0.5), 0.95, side, side) for i in range(3)]
     for ax, (weights, mask, title) in zip(axes, views, strict=True):
         image = _heatmap(ax, weights, labels, title, blocked=~mask)
-        ax.set_xlabel("key (token)")
-    axes[0].set_ylabel("query (token)")
+        ax.set_xlabel("key (position:token)")
+    axes[0].set_ylabel("query (position:token)")
     _colour_bar(fig, image, axes[-1], side)
     return fig
 
