@@ -51,7 +51,7 @@ def test_choosing_a_target_token_outlines_its_row_and_works_it_out():
     explorer = CrossAttentionExplorer()
     explorer.target_control.value = "the"
     assert explorer.renders == 2 and "target=the" in repr(explorer)
-    rows = re.findall(r"<tr style=\"([^\"]*)\">", explorer.last_view)
+    rows = re.findall(r"<tr style=\"([^\"]*)\">", explorer.last_view)[1:]  # after the header
     assert "outline" in rows[0] and "outline" not in rows[1]  # row "the" (rows: the, black, cat)
     assert "scores q·k/√4 against the source: [2, 1, 0, 0, 0]" in explorer.last_view
     assert "= 13.107" in explorer.last_view  # e^2 + e^1 + 3

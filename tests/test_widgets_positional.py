@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from utils.pe_properties import offset_similarity, shift_matrix, wavelengths
+from utils.plotting.positional import VARIANT_TITLES
 from utils.positional import sinusoidal_encoding
 from utils.widgets.positional import EncodingExplorer, OffsetExplorer
 
@@ -46,7 +47,8 @@ def _check_encoding_view(text, n, d, base, variant):
     assert high == pytest.approx(pe.max(), abs=5e-4)
     assert _number(text, r"wavelengths from\s+([\d.,]+)") == pytest.approx(lam.min(), abs=5e-3)
     assert _number(text, r"\s+to\s+([\d.,]+)\s+positions") == pytest.approx(lam.max(), abs=0.05)
-    assert f"{variant}: {n} positions × {d} columns, base {base:,g}" in text
+    assert f"PE: {n} positions × {d} columns, base {base:,g}" in text
+    assert VARIANT_TITLES[variant] in text
     assert "column of PE (0 at left" in text and "(column of PE) (" not in text
     rises = _number(text, r"slowest sine rises until position\s+([\d.,]+)")
     assert rises == pytest.approx(lam.max() / 4, abs=0.05)
@@ -137,9 +139,11 @@ def test_offset_explorer_every_control():
     _check_offset_view(_text(o.last_view), 5, 16)
     text = _changes_redraw(o, o.k, 12)
     _check_offset_view(text, 12, 16)
-    # d_model 16: M_k as an annotated table; its first block is the rotation of pair 0
+    # d_model 16: M_k as an annotated table in narrow cells (".84", "-.54": no leading zero);
+    # its first block is the rotation of pair 0
     m = shift_matrix(12, 16)
-    assert f"{m[0, 0]:.2f}" in text and f"{m[0, 1]:.2f}" in text
+    for value in (m[0, 0], m[0, 1]):
+        assert f" {value:.2f} ".replace("0.", ".", 1) in f" {text} "
     assert "M_k for k = 12" in text
     text = _changes_redraw(o, o.d_model, 32)
     _check_offset_view(text, 12, 32)

@@ -116,3 +116,56 @@ def test_explorer_with_html_view():
     assert ">1.00<" in explorer.last_view and explorer.renders == 2
     (bundle,) = explorer.output.outputs
     assert bundle["data"]["text/plain"] == "<value=5>" and "text/html" in bundle["data"]
+
+
+# --- the presentation scale -------------------------------------------------------------------
+
+
+def test_presentation_scale_zooms_every_explorer_view_and_only_then(monkeypatch):
+    import utils.notebook as notebook
+    from utils.widgets import all_explorers
+    from utils.widgets.render import view_html
+
+    assert notebook.presentation_scale() == 1.0
+    default = {cls: cls() for cls in all_explorers()}
+    for explorer in default.values():
+        assert "zoom" not in explorer.last_view  # the default view is drawn as it was
+    monkeypatch.setattr(notebook, "_presentation", True)  # as setup(presentation=True) does
+    assert notebook.presentation_scale() == 1.35
+    for cls, before in default.items():
+        explorer = cls()
+        zoomed = explorer.last_view
+        assert zoomed.startswith('<div class="explorer-view" style="') and ";zoom:1.35" in zoomed
+        assert zoomed.replace(";zoom:1.35", "", 1) == before.last_view  # only the zoom differs
+        assert ";zoom:1.35" in explorer._repr_mimebundle_()["text/html"]  # the static view too
+    explorer = HtmlCounter()  # a redraw reads the scale again: a teacher may switch it on late
+    monkeypatch.setattr(notebook, "_presentation", False)
+    explorer.slider.value = 2
+    assert "zoom" not in explorer.last_view
+    assert view_html("<b>x</b>", 1.35) == view_html("<b>x</b>").replace(
+        'text-align:left"', 'text-align:left;zoom:1.35"'
+    )
+
+
+def test_presentation_scale_widens_a_figure_view(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    import utils.notebook as notebook
+    from utils.widgets.base import figure_bundle
+
+    fig = plt.figure(figsize=(4, 2), dpi=100)
+    try:
+        assert figure_bundle(fig)["metadata"] == {}
+        assert figure_bundle(fig, scale=1.35)["metadata"] == {"image/png": {"width": 540}}
+    finally:
+        plt.close(fig)
+    monkeypatch.setattr(notebook, "_presentation", True)
+
+    class FigureCounter(HtmlCounter):
+        def draw(self):
+            fig, ax = plt.subplots(figsize=(3, 2), dpi=100)
+            ax.plot([0, self.slider.value])
+            return fig
+
+    bundle = FigureCounter().output.outputs[0]
+    assert bundle["metadata"] == {"image/png": {"width": 405}}

@@ -5,8 +5,12 @@ For each notebook: open it and, before running anything, check what a learner se
 notebook modified, and closing it asks nothing); then open it again, wait for a live
 kernel, Run All, and check that no error or stderr output appeared, that every explorer
 rendered as a live widget, that changing each control of each explorer changes what it
-shows, and that the file on disk is untouched.
-On failure a screenshot and the page HTML are saved under e2e-artifacts/<notebook>/.
+shows, and that the file on disk is untouched. Then, on a small laptop's screen (1280x720
+with the file browser open), that each explorer's controls and view fit on screen together,
+before and after each control is moved.
+On failure a screenshot and the page HTML are saved under e2e-artifacts/<notebook>/; the
+small-screen test saves what the learner sees of each explorer under
+e2e-artifacts/<notebook>-small-screen/ (look at them).
 """
 
 from __future__ import annotations
@@ -167,3 +171,93 @@ def test_notebook_runs_and_widgets_respond(lab, browser, path):
     finally:
         page.close()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path.name} was modified"
+
+
+# --- a small screen: every explorer fits, controls and view together ----------------------
+
+SMALL_SCREEN = {"width": 1280, "height": 720}  # a small laptop; the file browser stays open
+MAX_EXPLORER_WIDTH = 844 + 4  # the notebook's output area there, plus rounding
+NOTEBOOK_AREA = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"
+FILE_BROWSER_TAB = ".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser']"
+
+# The explorer's box, the visible notebook area and how far any part of the explorer
+# reaches past its own right edge (a table or chart too wide for the screen), after the
+# explorer is scrolled to the middle of the notebook area.
+MEASURE = """root => {
+    root.scrollIntoView({block: 'center'});
+    const area = root.closest('.jp-WindowedPanel-outer').getBoundingClientRect();
+    const box = root.getBoundingClientRect();
+    let overflow = 0;
+    for (const e of root.querySelectorAll('*')) {
+        const r = e.getBoundingClientRect();
+        if (r.width > 0) overflow = Math.max(overflow, r.right - box.right);
+    }
+    for (const e of root.querySelectorAll('.jp-RenderedHTMLCommon, .widget-hbox')) {
+        overflow = Math.max(overflow, e.scrollWidth - e.clientWidth);
+    }
+    return {top: box.top, bottom: box.bottom, width: box.width, height: box.height,
+            areaTop: area.top, areaBottom: area.bottom, overflow};
+}"""
+
+
+def open_file_browser(page) -> None:
+    """Show the file browser in the left sidebar, as JupyterLab opens for a new user."""
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)  # the layout is restored by now
+    tab = page.locator(FILE_BROWSER_TAB)
+    if "lm-mod-current" not in (tab.get_attribute("class") or ""):  # a click on the open
+        tab.click()  # tab would close it
+    page.wait_for_selector("#filebrowser", state="visible")
+
+
+def assert_fits(page, root, what: str) -> dict:
+    """The whole explorer (controls and view) is on screen at once and nothing in it is wider
+    than the notebook; returns its measurements."""
+    page.wait_for_timeout(100)  # the view's images and fonts laid out
+    m = root.evaluate(MEASURE)
+    size = f"{m['width']:.0f}x{m['height']:.0f} px"
+    assert m["width"] <= MAX_EXPLORER_WIDTH, f"{what}: {size}, wider than the notebook"
+    assert m["overflow"] <= 1, f"{what}: a part reaches {m['overflow']:.0f} px past the edge"
+    visible = m["areaBottom"] - m["areaTop"]
+    assert m["top"] >= m["areaTop"] - 1 and m["bottom"] <= m["areaBottom"] + 1, (
+        f"{what}: {size} does not fit the {visible:.0f} px tall notebook area"
+    )
+    return m
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_explorers_fit_a_small_screen_with_the_file_browser_open(lab, browser, path):
+    base, token = lab
+    artifacts = ARTIFACTS / f"{path.stem}-small-screen"
+    shutil.rmtree(artifacts, ignore_errors=True)
+    artifacts.mkdir(parents=True)
+    page = browser.new_page(viewport=SMALL_SCREEN)
+    try:
+        page.goto(f"{base}/lab/tree/notebooks/{path.name}?reset&token={token}")
+        open_file_browser(page)
+        run_all(page)
+        roots = page.locator(WIDGET_VIEW)
+        assert roots.count() == expected_explorers(path), "not every explorer rendered"
+        for index in range(roots.count()):
+            root = roots.nth(index)
+            m = assert_fits(page, root, f"explorer {index}")
+            print(f"{path.stem} explorer {index}: {m['width']:.0f}x{m['height']:.0f} px")
+            page.screenshot(path=str(artifacts / f"explorer-{index}.png"))
+            output = root.locator(":scope > .widget-output")
+            controls = root.locator(":scope > .widget-hbox").first.locator(CONTROLS)
+            for i in range(controls.count()):  # each control moved once: still on screen
+                control = root.locator(":scope > .widget-hbox").first.locator(CONTROLS)
+                before = output.inner_html()
+                what = change_control(control.nth(i % control.count()))
+                page.wait_for_function(
+                    "([el, before]) => el.innerHTML !== before",
+                    arg=[output.element_handle(), before],
+                    timeout=15_000,
+                )
+                m = assert_fits(page, root, f"explorer {index} after {what} (control {i})")
+                print(f"  after {what}: {m['width']:.0f}x{m['height']:.0f} px")
+                page.screenshot(path=str(artifacts / f"explorer-{index}-control-{i}.png"))
+    except Exception:
+        save_artifacts(page, artifacts)
+        raise
+    finally:
+        page.close()

@@ -72,31 +72,35 @@ class AttentionExplorer(Explorer):
         self.compute()
         i, q, s = self.tokens.index(self.query.value), self.query.value, self.scale.value
         top = max(1.0, float(self.scaled.max()))
+        size = {"width": 262, "height": 160}
         charts = render.row(
             render.bar_chart_svg(
                 self.tokens,
                 self.scaled,
-                title=f"1. scaled scores  q·k × {s:.2f}",
+                title=f"1. scaled scores q·k × {s:.2f}",
                 ylim=(min(0.0, float(self.scaled.min())), top * 1.1),
-                width=330,
-                height=240,
+                **size,
             ),
             render.bar_chart_svg(
                 self.tokens,
                 self.weights,
                 title="2. weights = softmax of panel 1",
                 ylim=(0.0, 1.1),
-                width=330,
-                height=240,
+                **size,
             ),
             render.bar_chart_svg(
                 self.features,
                 self.out,
                 title=f"3. output row of '{q}' = Σ w·v",
                 ylim=self.out_ylim,
-                width=330,
-                height=240,
+                **size,
             ),
+            gap=14,
+        )
+        summary = render.text_html(
+            f"query <b>{html.escape(q)}</b>: weights sum to {self.weights.sum():.3f}, "
+            f"largest {self.weights.max():.3f}, entropy <b>{entropy(self.weights):.3f}</b> "
+            f"nats (uniform: {np.log(len(self.tokens)):.3f}); output = {_fmt(self.out)}"
         )
         value_labels = [f"{w:.2f} × {t}" for w, t in zip(self.weights, self.tokens, strict=True)]
         tables = render.row(
@@ -104,11 +108,12 @@ class AttentionExplorer(Explorer):
                 self.all_weights,
                 self.tokens,
                 self.tokens,
-                title=f"weights of every query at scale {s:.2f} (outlined: '{q}')",
+                title=f"weights of every query (outlined: '{q}')",
                 row_title="query",
                 col_title="key",
                 highlight_row=i,
-                cell=64,
+                cell=50,
+                height=28,
             ),
             render.heatmap_html(
                 self.V,
@@ -118,18 +123,13 @@ class AttentionExplorer(Explorer):
                 vmax=self.out_ylim[1],
                 cmap="Oranges",
                 fmt="{:.0f}",
-                title=f"value rows v_j, each times its weight for '{q}'",
-                row_title="weight × key",
+                title=f"value rows v_j × weight for '{q}'",
+                row_title="w × key",
                 col_title="feature",
-                cell=52,
+                cell=40,
+                height=28,
             ),
-            gap=36,
-        )
-        summary = render.text_html(
-            f"<span>query <b>{html.escape(q)}</b>: weights sum to "
-            f"{self.weights.sum():.3f}, largest {self.weights.max():.3f}, entropy "
-            f"{entropy(self.weights):.3f} nats (uniform: {np.log(len(self.tokens)):.3f}); "
-            f"output = {_fmt(self.out)}</span>"
+            gap=28,
         )
         return charts + summary + tables
 
@@ -193,8 +193,8 @@ class MaskExplorer(Explorer):
         for buttons in (self.kind, self.polarity):
             buttons.style = AUTO_WIDTH
         self.controls = [self.kind, self.length, self.polarity]
-        super().__init__()
-        self.ui.children = (widgets.HBox([self.kind, self.length]), self.polarity, self.output)
+        self.length.layout.width = "220px"
+        super().__init__()  # one row of controls: the polarity wraps onto a second line
 
     @property
     def padded(self) -> bool:
@@ -280,19 +280,19 @@ class MaskExplorer(Explorer):
             title="mask passed (1 = may attend)" + (": FLIPPED" if flipped else ""),
             row_title="query",
             col_title="key",
-            cell=54,  # same row height as the weights: rows line up
+            cell=40,
+            height=26,  # same row height as the weights: rows line up
         )
         length = f", length {self.length.value}" if self.padded else ""
         weight_table = render.heatmap_html(
             self.weights,
             labels,
             range(len(self.tokens)),
-            title=f"weights (mask: {self.kind.value}{length})",
-            row_title="query",
-            col_title="key",
-            cell=54,
+            title=f"weights (mask: {self.kind.value}{length})",  # axes as the mask's
+            cell=40,
+            height=26,
         )
-        return render.row(mask_table, weight_table, gap=36) + render.text_html(self.notes(labels))
+        return render.row(mask_table, weight_table, gap=28) + render.text_html(self.notes(labels))
 
     def describe(self) -> str:
         flipped = "flipped" if self.polarity.value == POLARITIES[1] else "ours"

@@ -23,6 +23,9 @@ import re
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
+from utils.notebook import presentation_scale
+from utils.widgets import render
+
 
 def html_bundle(markup: str, alt: str = "view") -> dict:
     """A display_data output dict holding HTML (and ``alt`` as text)."""
@@ -33,19 +36,50 @@ def html_bundle(markup: str, alt: str = "view") -> dict:
     }
 
 
-def figure_bundle(fig, alt: str = "figure") -> dict:
+def figure_bundle(fig, alt: str = "figure", scale: float = 1.0) -> dict:
     """A display_data output dict holding ``fig`` as a base64 PNG (and ``alt`` as text).
 
-    Drawn once at the figure's own size (no ``bbox_inches="tight"``, which draws twice):
-    give the figure ``layout="constrained"`` so nothing is cut off."""
+    Drawn once at the figure's own size (no ``bbox_inches="tight"``, which lays the figure
+    out, crops and draws again): build the figure laid out to fit its canvas, as the
+    functions in ``utils.plotting`` do (explicit margins and sizes), so nothing is cut off.
+    At ``scale`` > 1 (the presentation scale) the image is shown that much wider."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    width = round(fig.get_figwidth() * fig.dpi * scale)
     return {
         "output_type": "display_data",
         "data": {"image/png": png, "text/plain": f"<{alt}>"},
-        "metadata": {},
+        "metadata": {"image/png": {"width": width}} if scale != 1 else {},
     }
+
+
+CONTROL_GAP = "0 14px 0 0"  # space after each control in the row of controls
+
+
+def compact(control) -> None:
+    """Size ``control`` to its content so the row of controls stays short: descriptions at
+    their natural width, toggle buttons as wide as their labels, checkboxes without the
+    indent; sliders 240 px and dropdowns 170 px wide unless a width was already set."""
+    style = getattr(control, "style", None)
+    if style is not None and "description_width" in style.keys and not style.description_width:
+        style.description_width = "initial"
+    if isinstance(control, widgets.ToggleButtons):
+        if not control.style.button_width:
+            control.style.button_width = "auto"
+        if control.layout.display is None:  # the description beside the buttons, not above
+            control.layout.display, control.layout.align_items = "flex", "center"
+    if isinstance(control, widgets.Checkbox):
+        control.indent = False
+    if control.layout.width is None:
+        if isinstance(control, (widgets.IntSlider, widgets.FloatSlider, widgets.SelectionSlider)):
+            control.layout.width = "240px"
+        elif isinstance(control, widgets.Dropdown):
+            control.layout.width = "170px"
+        elif isinstance(control, (widgets.ToggleButtons, widgets.Checkbox)):
+            control.layout.width = "auto"
+    if control.layout.margin is None:
+        control.layout.margin = CONTROL_GAP
 
 
 class Explorer:
@@ -60,6 +94,12 @@ class Explorer:
     the PNG as base64) and ``self.last_png`` the PNG when the view is a figure, for tests.
     Optional ``self.text`` (an HTML widget) shows numbers next to the view; subclasses
     update it in ``draw``.
+
+    Layout: the controls share one row that wraps when it is too long (:func:`compact`
+    sizes each to its content); the view goes under them in the explorers' font
+    (``render.view_html``), zoomed by ``utils.notebook.presentation_scale()`` when a teacher
+    turned the presentation style on. Each view is designed to fit, with its controls, on a
+    1280x720 screen with JupyterLab's file browser open (about 844 x 560 px).
     """
 
     name = "Explorer"
@@ -70,22 +110,26 @@ class Explorer:
         self.last_png = None
         self.last_view = None
         for control in self.controls:
+            compact(control)
             control.observe(self._on_change, names="value")
         extra = [self.text] if getattr(self, "text", None) is not None else []
-        self.ui = widgets.VBox([widgets.HBox(self.controls), *extra, self.output])
+        row = widgets.HBox(self.controls, layout=widgets.Layout(flex_flow="row wrap"))
+        self.ui = widgets.VBox([row, *extra, self.output])
         self.refresh()
 
     def _on_change(self, _change) -> None:
         self.refresh()
 
     def refresh(self) -> None:
-        """Redraw the figure for the current control values and show it."""
+        """Redraw the view for the current control values and show it."""
+        scale = presentation_scale()  # read at every redraw: setup() may have changed it
         view = self.draw()
         if isinstance(view, str):
+            view = render.view_html(view, scale)
             bundle = html_bundle(view, alt=self.describe())
             self.last_view, self.last_png = view, None
         else:
-            bundle = figure_bundle(view, alt=self.describe())
+            bundle = figure_bundle(view, alt=self.describe(), scale=scale)
             plt.close(view)
             self.last_view = self.last_png = bundle["data"]["image/png"]
         self.output.outputs = (bundle,)

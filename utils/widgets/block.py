@@ -104,7 +104,8 @@ class CrossAttentionExplorer(Explorer):
             row_title="target (query)",
             col_title="source (key)",
             highlight_row=i,
-            cell=64,
+            cell=52,
+            height=30,
         )
         bars = render.bar_chart_svg(
             self.source,
@@ -112,9 +113,10 @@ class CrossAttentionExplorer(Explorer):
             title=f'how "{token}" reads the source',
             ylim=(0.0, 1.0),
             highlight=int(np.argmax(self.weights()[i])),
-            width=400,
+            width=340,
+            height=170,
         )
-        return render.row(heat, bars, gap=40) + self.working_html()
+        return render.row(heat, bars, gap=32) + self.working_html()
 
     def describe(self) -> str:
         return f"target={self.target_control.value}, mask_padding={self.masked}"
@@ -163,7 +165,7 @@ class StackExplorer(Explorer):
         """The two stacks' norms after each of the first k layers, on axes fixed at 0..24
         layers (integer ticks) and 0..the largest norm of this input size: moving the
         slider extends the lines rather than rescaling the picture."""
-        width, height, left, right, top, bottom = 600, 300, 56, 16, 12, 46
+        width, height, left, right, top, bottom = 560, 250, 46, 12, 8, 36
         plot_w, plot_h = width - left - right, height - top - bottom
         scale = self.scale_control.value
         y_max = 1.1 * max(self._norms[scale, False].max(), self._norms[scale, True].max())
@@ -182,12 +184,12 @@ class StackExplorer(Explorer):
         for t in y_ticks:
             parts.append(
                 f'<line x1="{left - 4}" x2="{left + plot_w}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" '
-                f'stroke="#ddd"/><text x="{left - 6}" y="{sy(t) + 5:.1f}" '
+                f'stroke="#ddd"/><text x="{left - 6}" y="{sy(t) + 4:.1f}" '
                 f'text-anchor="end">{t:g}</text>'
             )
         for layer in range(0, self.max_layers + 1, 4):
             parts.append(
-                f'<text x="{sx(layer):.1f}" y="{top + plot_h + 18}" '
+                f'<text x="{sx(layer):.1f}" y="{top + plot_h + 15}" '
                 f'text-anchor="middle">{layer}</text>'
             )
         legend = []
@@ -205,17 +207,17 @@ class StackExplorer(Explorer):
             ]
             legend.append(f'<span style="color:{colour}">&#9644; {label}</span>')
         parts.append(
-            f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle">'
+            f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle">'
             "after layer (0 = the input)</text>"
-            f'<text transform="translate(16,{top + plot_h / 2}) rotate(-90)" '
+            f'<text transform="translate(12,{top + plot_h / 2}) rotate(-90)" '
             'text-anchor="middle">mean token norm</text>'
         )
-        svg = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'style="{render.CHART_FONT}">{"".join(parts)}</svg>'
-        )
         legend_html = f'<div style="{render.FONT};display:flex;gap:16px">{"".join(legend)}</div>'
-        return render.panel(f"the residual stream through {self.k} layers", svg + legend_html)
+        return render.panel(
+            f"the residual stream through {self.k} layers",
+            render.svg_chart(width, height, parts) + legend_html,
+            width=width,
+        )
 
     def draw(self) -> str:
         post, pre = self.norms(False), self.norms(True)

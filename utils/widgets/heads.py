@@ -101,9 +101,13 @@ class HeadsExplorer(Explorer):
     def table_html(self) -> str:
         """The shape table for the current h as HTML."""
         n, d, h = len(self.tokens), self.d_model, self.h
-        cell = 'style="padding:3px 12px;border-bottom:1px solid #ddd"'
+        cell = (
+            'style="padding:1px 10px 1px 0;line-height:1.3;text-align:left;'
+            'border-bottom:1px solid #ddd"'
+        )
         rows = "".join(
-            f"<tr><td {cell}>{name}</td><td {cell}><code>{shape}</code></td></tr>"
+            f'<tr style="background:none"><td {cell}>{name}</td>'
+            f"<td {cell}><code>{shape}</code></td></tr>"
             for name, shape in shape_rows(n, d, h)
         )
         params = count_parameters(d, h)["total"]
@@ -111,8 +115,8 @@ class HeadsExplorer(Explorer):
             f"<b>d_model = {d}, h = {h}, d_k = d_v = {d // h}</b><br>parameters: {params} "
             f"(the same for every h)<br>attention-weight entries h&middot;n&middot;n = {h * n * n}"
         )
-        table = f'<table style="{render.FONT};border-collapse:collapse">{rows}</table>'
-        return render.panel("every shape, step by step", summary + table)
+        table = f'<table style="{render.FONT};border-collapse:collapse;margin:0">{rows}</table>'
+        return render.panel("every shape, step by step", summary + table, width="auto")
 
     def draw(self) -> str:
         title = f"head {self.head} of {self.h} (d_k = {self.d_model // self.h})"
@@ -123,9 +127,10 @@ class HeadsExplorer(Explorer):
             title=title,
             row_title="query",
             col_title="key",
-            cell=58,
+            cell=44,
+            height=28,
         )
-        return render.row(weights, self.table_html(), gap=40)
+        return render.row(weights, self.table_html(), gap=32)
 
     def describe(self) -> str:
         return (

@@ -18,9 +18,9 @@ from matplotlib.ticker import MaxNLocator
 
 from utils.learn import History, experiment, right_weight
 from utils.widgets.base import Explorer
-from utils.widgets.render import CHART_FONT, FONT, heatmap_html, panel, row, text_html
+from utils.widgets.render import heatmap_html, panel, row, svg_chart, text_html
 
-CURVE_W, CURVE_H = 330, 210  # each curve chart, px
+CURVE_W, CURVE_H = 250, 150  # each curve chart, px (two stacked beside the heatmaps)
 
 
 class _Weight:
@@ -58,7 +58,7 @@ def curve_svg(steps, values, current: int, *, title, ylabel, log=False, ylim=Non
     y = np.log10(np.maximum(values, 1e-12)) if log else values
     lo, hi = ylim if ylim else (np.floor(y.min()), np.ceil(y.max()))
     hi = hi if hi > lo else lo + 1
-    left, right, top, bottom = 58, 12, 8, 40
+    left, right, top, bottom = 50, 10, 8, 32
     plot_w, plot_h = CURVE_W - left - right, CURVE_H - top - bottom
     x_hi = max(steps.max(), 1.0)
 
@@ -74,10 +74,10 @@ def curve_svg(steps, values, current: int, *, title, ylabel, log=False, ylim=Non
     ]
     for t in np.arange(lo, hi + 1) if log else np.linspace(lo, hi, 5):
         parts.append(_line(left, sy(t), left + plot_w, sy(t), "#e4e4e4"))
-        parts.append(_label(left - 6, sy(t) + 5, f"1e{int(t)}" if log else f"{t:g}", "end"))
+        parts.append(_label(left - 5, sy(t) + 4, f"1e{int(t)}" if log else f"{t:g}", "end"))
     for t in MaxNLocator(5, integer=True).tick_values(0, x_hi):
         if t <= x_hi:
-            parts.append(_label(sx(t), top + plot_h + 17, f"{t:g}"))
+            parts.append(_label(sx(t), top + plot_h + 15, f"{t:g}"))
     points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx(steps), sy(y), strict=True))
     parts.append(f'<polyline points="{points}" fill="none" stroke="#1f77b4" stroke-width="2.5"/>')
     i = int(np.flatnonzero(steps == current)[0])
@@ -85,13 +85,9 @@ def curve_svg(steps, values, current: int, *, title, ylabel, log=False, ylim=Non
     parts.append(_line(sx(current), top, sx(current), top + plot_h, "#d62728", dashed))
     parts.append(f'<circle cx="{sx(current):.1f}" cy="{sy(y[i]):.1f}" r="5" fill="#d62728"/>')
     parts.append(_label(left + plot_w / 2, CURVE_H - 4, "training step"))
-    turn = f' transform="rotate(-90 14 {top + plot_h / 2:.1f})"'
-    parts.append(_label(14, top + plot_h / 2, ylabel, extra=turn))
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CURVE_W}" height="{CURVE_H}" '
-        f'style="{CHART_FONT}">{"".join(parts)}</svg>'
-    )
-    return panel(title, svg)
+    turn = f' transform="rotate(-90 12 {top + plot_h / 2:.1f})"'
+    parts.append(_label(12, top + plot_h / 2, ylabel, extra=turn))
+    return panel(title, svg_chart(CURVE_W, CURVE_H, parts), width=CURVE_W)
 
 
 class SnapshotExplorer(Explorer):
@@ -111,6 +107,8 @@ class SnapshotExplorer(Explorer):
         first = next(iter(self.runs.values()))
         style = {"description_width": "initial"}
         self.run = widgets.Dropdown(options=list(self.runs), description="run", style=style)
+        longest = max(len(name) for name in self.runs)
+        self.run.layout.width = f"{min(300, 70 + 8 * longest)}px"  # every run's name readable
         self.step = widgets.IntSlider(description="step", style=style, continuous_update=True)
         self.example = widgets.IntSlider(
             value=0, min=0, max=len(first.example_tokens) - 1, description="example", style=style
@@ -164,25 +162,31 @@ class SnapshotExplorer(Explorer):
 
     def draw(self) -> str:
         s, h = self.state(), self._history()
+        n = len(s["labels"])
         rows_needing = np.flatnonzero(s["needed"].sum(axis=1) > 0)
         only = int(rows_needing[0]) if len(rows_needing) == 1 else None  # lookup: the query
-        common = {"row_title": "query", "col_title": "key", "highlight_row": only}
+        common = {"highlight_row": only, "fmt": _Weight}
+        height = min(28, 228 // n)  # rows: 12 tokens fit in 228 px
         weights = heatmap_html(
             s["weights"],
             s["labels"],
             s["labels"],
             title=f"attention at step {s['step']}",
-            fmt=_Weight,
-            cell=36,
+            row_title="query",
+            col_title="key",
+            cell=min(36, 300 // n),
+            height=height,
+            font=12,
             **common,
         )
         needed = heatmap_html(
             s["needed"],
             s["labels"],
             s["labels"],
-            title="the pattern the task needs",
-            fmt=_Weight,
-            cell=26,
+            title="the pattern the task needs",  # same axes as the weights beside it
+            cell=min(26, 192 // n),
+            height=height,
+            font=12,
             **common,
         )
         loss = curve_svg(
@@ -201,12 +205,13 @@ class SnapshotExplorer(Explorer):
             ylabel="accuracy (%)",
             ylim=(0, 100),
         )
+        curves = f'<div style="display:flex;flex-direction:column;gap:6px">{loss}{accuracy}</div>'
         numbers = text_html(
             f"<b>step {s['step']}</b> of {s['last_step']}: held-out loss {s['test_loss']:.2g}, "
             f"accuracy {100 * s['test_accuracy']:.1f}%; on this sequence, mean weight on the "
             f"keys the task needs {s['right_weight']:.2f} (1 = exactly the right pattern)"
         )
-        return f'<div style="{FONT}">{numbers}{row(weights, needed)}{row(loss, accuracy)}</div>'
+        return numbers + row(weights, needed, curves, gap=14)
 
     def describe(self) -> str:
         s = self.state()

@@ -21,6 +21,7 @@ from utils.plotting.positional import PE_CMAP, VARIANT_TITLES
 from utils.positional import VARIANTS, pair_frequencies, sinusoidal_encoding
 from utils.widgets.base import Explorer
 from utils.widgets.render import (
+    LINE_MARGINS,
     heatmap_html,
     image_html,
     line_chart_svg,
@@ -78,9 +79,8 @@ def _curves(num_positions, d_model, base, variant, dims):
     return x, series
 
 
-def _fixed_width(view: str, width: int) -> str:
-    """``view`` in a box ``width`` px wide, so a long legend wraps instead of widening it."""
-    return f'<div style="width:{width}px">{view}</div>'
+HEATMAP_W, HEATMAP_H = 300, 240  # the encoding's pixel image, px
+CURVES_W, CURVES_H = 420, 240  # the columns-against-position chart, px
 
 
 @lru_cache(maxsize=64)
@@ -92,9 +92,9 @@ def _heatmap_view(d_model: int, num_positions: int, base: float, variant: str) -
         vmin=-1.0,
         vmax=1.0,
         cmap=PE_CMAP,
-        width=440,
-        height=330,
-        title=f"{variant}: {num_positions} positions × {d_model} columns, base {base:,g}",
+        width=HEATMAP_W,
+        height=HEATMAP_H,
+        title=f"PE: {num_positions} positions × {d_model} columns, base {base:,g}",
         xlabel="column of PE",
         ylabel="position",
     )
@@ -102,24 +102,18 @@ def _heatmap_view(d_model: int, num_positions: int, base: float, variant: str) -
 
 @lru_cache(maxsize=64)
 def _curves_view(d_model: int, num_positions: int, base: float, variant: str, dims) -> str:
-    """SVG of columns ``dims`` against position, 500 px wide (cached like the heatmap)."""
+    """SVG of columns ``dims`` against position (cached like the heatmap)."""
     x, series = _curves(num_positions, d_model, base, variant, dims)
-    chart = line_chart_svg(
+    return line_chart_svg(
         x,
         series,
-        width=500,
-        height=330,
+        width=CURVES_W,
+        height=CURVES_H,
         ylim=(-1.1, 1.1),
         title="a few columns against position",
         xlabel="position",
         ylabel="PE value",
     )
-    return _fixed_width(chart, 500)
-
-
-def _emphasis(text: str) -> str:
-    """A larger line of key numbers (read from the back of a classroom)."""
-    return f'<span style="font-size:16px">{text}</span>'
 
 
 class EncodingExplorer(Explorer):
@@ -154,6 +148,9 @@ class EncodingExplorer(Explorer):
             style=style,
         )
         self.variant = widgets.Dropdown(options=VARIANTS, value=variant, description="variant")
+        for control in (self.d_model, self.num_positions, self.base):
+            control.layout.width = "390px"  # two rows of controls: long tracks, fine steps
+        self.variant.layout.width = "200px"
         self.controls = [self.d_model, self.num_positions, self.base, self.variant]
         super().__init__()
 
@@ -191,15 +188,15 @@ class EncodingExplorer(Explorer):
         s = self.state()
         heat = _heatmap_view(d, n, b, v)
         curves = _curves_view(d, n, b, v, tuple(self.dims()))
-        numbers = _emphasis(
+        numbers = (
             f"PE shape <b>{s['shape']}</b>; values in "
             f"<b>[{_number(s['min'], 3)}, {_number(s['max'], 3)}]</b>; wavelengths from "
             f"<b>{s['shortest_wavelength']:.2f}</b> to <b>{s['longest_wavelength']:,.1f}</b> "
             f"positions; the slowest sine rises until position "
             f"<b>{s['slowest_rises_until']:,.1f}</b>"
         )
-        variant = text_html(f"Variant — {VARIANT_TITLES[v]}; colours: red = +1, blue = −1")
-        return text_html(numbers) + variant + row(heat, curves, gap=28)
+        variant = f"Variant — {VARIANT_TITLES[v]}; colours: red = +1, blue = −1"
+        return text_html(numbers) + text_html(variant) + row(heat, curves)
 
     def describe(self) -> str:
         return (
@@ -229,14 +226,27 @@ class _BlankZero:
         return "" if value == 0 else _number(value, 2)
 
 
+class _ShortZero:
+    """As :class:`_BlankZero` without the leading zero (".28", "-.96", "1"), for the narrow
+    cells of d_model 16."""
+
+    @staticmethod
+    def format(value: float) -> str:
+        text = _BlankZero.format(value)
+        if text in ("1.00", "-1.00"):
+            return text[:-3]
+        return text.replace("0.", ".", 1)
+
+
 def _mark_offsets(chart: str, ks, sim, k: int, lo: float, hi: float, width: int, height: int):
     """Add red dots at (±k, similarity) and a dashed line at k to a line_chart_svg chart.
 
-    Uses the plot-area margins of render.line_chart_svg (left 56, right 12, top 10,
-    bottom 44) with the same x range and ``ylim=(lo, hi)``.
+    Uses the plot-area margins of render.line_chart_svg (``LINE_MARGINS``) with the same x
+    range and ``ylim=(lo, hi)``.
     """
-    left, top = 56, 10
-    plot_w, plot_h = width - left - 12, height - top - 44
+    left, top = LINE_MARGINS["left"], LINE_MARGINS["top"]
+    plot_w = width - left - LINE_MARGINS["right"]
+    plot_h = height - top - LINE_MARGINS["bottom"]
 
     def sx(v):
         return left + (v - ks[0]) / (ks[-1] - ks[0]) * plot_w
@@ -271,6 +281,7 @@ class OffsetExplorer(Explorer):
         self.d_model = widgets.Dropdown(
             options=[4, 8, 16, 32], value=d_model, description="d_model"
         )
+        self.d_model.layout.width = "140px"
         self.base_value = float(base)
         self.controls = [self.k, self.d_model]
         super().__init__()
@@ -292,38 +303,47 @@ class OffsetExplorer(Explorer):
             "angles": angles,
         }
 
-    def draw(self) -> str:
+    def matrix_view(self, matrix) -> tuple[str, int]:
+        """M_k as an annotated table (d_model up to 16) or a pixel image, and its width in px."""
         k, d = self.k.value, self.d_model.value
-        s = self.state()
         title = f"M_k for k = {k}: one 2×2 rotation per pair"
-        if d <= 16:
-            cell = 44 if d <= 8 else 38
-            left = heatmap_html(
-                s["matrix"],
+        if d > 16:
+            view = image_html(
+                matrix,
                 vmin=-1.0,
                 vmax=1.0,
                 cmap=PE_CMAP,
-                fmt=_BlankZero,
-                title=title,
-                row_title="column of PE[pos + k]",
-                col_title="column of PE[pos]",
-                cell=cell,
-            )
-        else:
-            left = image_html(
-                s["matrix"],
-                vmin=-1.0,
-                vmax=1.0,
-                cmap=PE_CMAP,
-                width=360,
-                height=360,
+                width=300,
+                height=300,
                 title=title,
                 xlabel="column of PE[pos]",
                 ylabel="column of PE[pos + k]",
             )
+            return view, 360
+        cell, height, fmt = (40, 26, _BlankZero) if d <= 8 else (30, 18, _ShortZero)
+        view = heatmap_html(
+            matrix,
+            vmin=-1.0,
+            vmax=1.0,
+            cmap=PE_CMAP,
+            fmt=fmt,
+            title=title,
+            row_title="column of PE[pos + k]",
+            col_title="column of PE[pos]",
+            cell=cell,
+            height=height,
+            font=13 if d <= 8 else 12,
+            width="min-content",  # the long axis names wrap above the table
+        )
+        return view, 24 + d * (cell + 1)
+
+    def draw(self) -> str:
+        k, d = self.k.value, self.d_model.value
+        s = self.state()
+        left, left_width = self.matrix_view(s["matrix"])
         _, ks, sim = _offset_tables(d, self.base_value)
         lo, hi = min(float(sim.min()), 0.0), d / 2
-        width, height = 440, 330
+        width, height = min(440, 810 - left_width), 250  # the chart takes the rest of the row
         chart = line_chart_svg(
             ks,
             {"PE[p] · PE[p + k] = Σ cos(k·w_i)": sim},
@@ -338,18 +358,13 @@ class OffsetExplorer(Explorer):
         measured = ", ".join(f"p = {p}: {_number(v, 3)}" for p, v in s["measured"].items())
         angles = ", ".join(f"{round(a) % 360}°" for a in s["angles"])
         numbers = text_html(
-            _emphasis(
-                f"M_k @ PE[pos] vs PE[pos + {k}] for pos = 0..{CHECK_POSITIONS - 1}: "
-                f"max error <b>{s['max_error']:.1e}</b>"
-            )
-        ) + text_html(
-            _emphasis(
-                f"PE[p] · PE[p + {k}] = <b>{_number(s['similarity'], 3)}</b> for every p "
-                f"(measured: {measured}); maximum <b>{d // 2}</b> at k = 0"
-            )
+            f"M_k @ PE[pos] vs PE[pos + {k}] for pos = 0..{CHECK_POSITIONS - 1}: "
+            f"max error <b>{s['max_error']:.1e}</b>"
+            f"<br>PE[p] · PE[p + {k}] = <b>{_number(s['similarity'], 3)}</b> for every p "
+            f"(measured: {measured}); maximum <b>{d // 2}</b> at k = 0"
+            f"<br>rotation angle k·w_i of pair i = 0, 1, ... (mod 360°): {angles}"
         )
-        turns = text_html(f"rotation angle k·w_i of pair i = 0, 1, ... (mod 360°): {angles}")
-        return numbers + turns + row(left, _fixed_width(chart, width), gap=28)
+        return numbers + row(left, chart)
 
     def describe(self) -> str:
         return f"k={self.k.value}, d_model={self.d_model.value}"

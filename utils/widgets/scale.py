@@ -15,54 +15,58 @@ import ipywidgets as widgets
 from utils.efficient import BYTES_PER_VALUE, MEASURED_NS, estimate_costs
 from utils.plotting.scale import format_bytes, format_count, format_seconds
 from utils.widgets.base import Explorer
-from utils.widgets.render import FONT, panel, row, text_html
+from utils.widgets.render import FONT, GREY, text_html
 
 HEAD_DIM = 64
 LENGTHS = [2**k for k in range(8, 18)]  # 256 .. 131072 tokens
 HEADS = [1, 2, 4, 8, 16, 32]
 BLOCKS = sorted(MEASURED_NS["float32"]["tiled"])
-ROWS = {  # name: (table label, bar label, what it holds at its peak)
-    "plain": ("plain attention", "plain", "the h × n × n scores, 3 copies at the softmax"),
-    "tiled": ("tiled (online softmax)", "tiled", "h × n × block scores, 3 copies; the output"),
-    "cached step": ("one new token, KV cache", "token, cache", "the cache 2 × h_kv × n × d"),
-    "recompute step": ("one new token, no cache", "token, no cache", "as plain: all n again"),
+ROWS = {  # name: (table label, what it holds at its peak)
+    "plain": ("plain attention", "h × n × n scores, 3 copies at the softmax"),
+    "tiled": ("tiled (online softmax)", "h × n × block scores, 4 copies; the output"),
+    "cached step": ("one new token, KV cache", "the cache 2 × h_kv × n × d"),
+    "recompute step": ("one new token, no cache", "as plain: all n again"),
 }
 COLOURS = {"plain": "#1f77b4", "tiled": "#2ca02c", "cached step": "#2ca02c"}
 COLOURS["recompute step"] = "#d62728"
 
 
-def _bars(values: dict, formatter, title: str) -> str:
-    """Horizontal bars on a linear scale, one per entry of ``values``, each labelled with
-    its value: a bar of 2 % is what "50 times smaller" looks like."""
-    largest = max(values.values()) or 1
-    lines = []
-    for name, value in values.items():
-        width = max(2, round(220 * value / largest))  # at least 2 px: never invisible
-        lines.append(
-            f'<div style="display:flex;align-items:center;gap:8px;margin:3px 0">'
-            f'<span style="width:130px;text-align:right">{ROWS[name][1]}</span>'
-            f'<span style="display:inline-block;width:{width}px;height:18px;'
-            f'background:{COLOURS[name]}"></span><b>{formatter(value)}</b></div>'
-        )
-    return panel(title, f'<div style="{FONT}">{"".join(lines)}</div>')
+BAR_PX = 90  # the longest bar in a table cell
+
+
+def _bar(value: float, largest: float, colour: str) -> str:
+    """A horizontal bar on a linear scale, at least 2 px (never invisible): next to a full
+    bar, one of 2 % is what "50 times smaller" looks like."""
+    width = max(2, round(BAR_PX * value / (largest or 1)))
+    return (
+        f'<span style="display:inline-block;width:{width}px;height:12px;'
+        f'background:{colour};vertical-align:middle"></span>'
+    )
 
 
 def _table(costs: dict) -> str:
-    """The four ways as a table: what each holds, its peak memory and time."""
+    """The four ways as a table: what each holds, its peak memory and time, each number
+    next to a bar on the scale of its column."""
+    pad = "padding:2px 6px;line-height:1.3;background:none"
     head = "".join(
-        f'<th style="text-align:left;padding:2px 10px">{c}</th>'
-        for c in ("", "what it holds at the peak", "memory", "time (estimate)")
+        f'<th style="{pad};text-align:left">{c}</th>'
+        for c in ("", "what it holds at the peak", "peak memory", "time (estimate)")
     )
+    most = {key: max(c[key] for c in costs.values()) for key in ("bytes", "seconds")}
     body = "".join(
-        f'<tr><td style="padding:2px 10px"><b>{ROWS[name][0]}</b></td>'
-        f'<td style="padding:2px 10px">{ROWS[name][2]}</td>'
-        f'<td style="padding:2px 10px;text-align:right">{format_bytes(c["bytes"])}</td>'
-        f'<td style="padding:2px 10px;text-align:right">{format_seconds(c["seconds"])}</td></tr>'
+        f'<tr style="background:none"><td style="{pad};text-align:left;white-space:nowrap">'
+        f"<b>{ROWS[name][0]}</b></td>"
+        f'<td style="{pad};text-align:left;font-size:13px">{ROWS[name][1]}</td>'
+        f'<td style="{pad};text-align:left;white-space:nowrap">'
+        f"{_bar(c['bytes'], most['bytes'], COLOURS[name])} {format_bytes(c['bytes'])}</td>"
+        f'<td style="{pad};text-align:left;white-space:nowrap">'
+        f"{_bar(c['seconds'], most['seconds'], COLOURS[name])} "
+        f"{format_seconds(c['seconds'])}</td></tr>"
         for name, c in costs.items()
     )
     return (
-        f'<table style="border-collapse:collapse;{FONT};font-variant-numeric:tabular-nums">'
-        f"<tr>{head}</tr>{body}</table>"
+        f'<table style="border-collapse:collapse;margin:4px 0;{FONT};'
+        f'font-variant-numeric:tabular-nums"><tr style="background:none">{head}</tr>{body}</table>'
     )
 
 
@@ -100,6 +104,9 @@ class ScaleExplorer(Explorer):
             options=list(BYTES_PER_VALUE), value=dtype, description="dtype", style=style
         )
         self.controls = [self.n, self.heads, self.kv_heads, self.block, self.dtype]
+        widths = (250, 95, 110, 120, 140)  # px: the five controls share one row
+        for control, width in zip(self.controls, widths, strict=True):
+            control.layout.width = f"{width}px"
         super().__init__()
 
     def state(self) -> dict:
@@ -139,20 +146,17 @@ class ScaleExplorer(Explorer):
             f"<b>{format_bytes(costs['cached step']['bytes'] - h * n * BYTES_PER_VALUE[dtype])}"
             f"</b> (∝ h_kv)"
         )
-        memory = _bars({k: c["bytes"] for k, c in costs.items()}, format_bytes, "peak memory")
-        times = _bars({k: c["seconds"] for k, c in costs.items()}, format_seconds, "time")
         source = (
             "Times: stored numpy measurements on a 2-core machine (MEASURED_NS in "
-            "utils.efficient), scaled by the formulas; memory: the formulas, which match "
-            "tracemalloc in sections 1 and 2."
+            "utils.efficient), scaled by the formulas; memory: the formulas that sections 1 "
+            "and 2 check against tracemalloc (tiled: tiled_peak_bytes)."
         )
         return (
             text_html(setting)
             + text_html(ratios)
             + "".join(text_html(f"<i>{note}</i>") for note in notes)
             + _table(costs)
-            + row(memory, times, gap=28)
-            + text_html(f'<span style="color:#555;font-size:14px">{source}</span>')
+            + text_html(f'<span style="{GREY};font-size:12px">{source}</span>')
         )
 
     def describe(self) -> str:
