@@ -16,11 +16,12 @@ with).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from utils._checks import as_float_array, require_ndim, require_positive_int
 from utils.attention import _linear, _require_finite, init_mha_params, multi_head_attention
-from utils.gradients import numerical_gradient
 
 __all__ = [  # in the order notebook 04 meets them
     "cross_attention_example",
@@ -33,7 +34,10 @@ __all__ = [  # in the order notebook 04 meets them
     "init_encoder_stack",
     "encoder_stack",
     "stream_norms",
+    "input_gradient",
     "input_gradient_norm",
+    "stack_steps",
+    "gradient_by_step",
     "STACK_SIZES",
     "stack_example",
     "layer_norm",
@@ -202,18 +206,20 @@ def init_encoder_stack(
     ]
 
 
-def encoder_stack(x, layer_params, num_heads: int, norm_first: bool = False, mask=None):
+def encoder_stack(
+    x, layer_params, num_heads: int, norm_first: bool = False, mask=None, final_norm: bool = True
+):
     """Encoder layers one after another; a pre-LN stack ends with one more layer norm.
 
     Pre-LN layers never normalise the residual stream itself, so models built from them
     (and torch's ``TransformerEncoder(norm=...)``) normalise once after the last layer
-    (gamma = 1, beta = 0 here). x ``(..., n, d_model)`` -> ``(..., n, d_model)``.
-    Notebook 04, section 6.
+    (gamma = 1, beta = 0 here); ``final_norm=False`` leaves it out (notebook 04 measures
+    what it does). x ``(..., n, d_model)`` -> ``(..., n, d_model)``. Notebook 04, section 6.
     """
     x = as_float_array(x, "x", allow_inf=False)  # (..., n, d_model)
     for params in layer_params:
         x, _ = encoder_layer(x, params, num_heads, mask=mask, norm_first=norm_first)
-    if norm_first:
+    if norm_first and final_norm:
         x = _norm(x, init_norm_params(x.shape[-1]))  # the final norm of a pre-LN stack
     return x
 
@@ -233,17 +239,111 @@ def stream_norms(x, layer_params, num_heads: int, norm_first: bool = False) -> n
     return np.array(norms)
 
 
+def input_gradient(forward, x, direction, eps: float = 1e-6) -> np.ndarray:
+    """``dL/dx`` for the stand-in loss ``L = sum(forward(x) * direction)``, shaped like x.
+
+    Measured, not derived: central differences, as :func:`utils.gradients.numerical_gradient`
+    computes them (nudge each entry of x up and down by ``eps``), with all ``2 x.size``
+    nudged copies of x sent through ``forward`` as one batch instead of one call each: the
+    same numbers, one call. ``forward`` must therefore accept a leading batch axis (every
+    layer and stack of this module does): ``(2 x.size, *x.shape)`` in, ``(2 x.size, ...)``
+    out. Notebook 04, sections 4 and 6; notebook 05 derives attention's gradients by hand.
+    """
+    x = as_float_array(x, "x", allow_inf=False).astype(np.float64)  # (*x.shape)
+    direction = as_float_array(direction, "direction", allow_inf=False)
+    if not np.isfinite(eps) or eps <= 0:
+        raise ValueError(f"eps must be a small positive number, got {eps!r}")
+    size = x.size
+    nudges = eps * np.eye(size).reshape(size, *x.shape)  # (size, *x.shape): one entry each
+    batch = np.concatenate([x + nudges, x - nudges])  # (2 size, *x.shape): up, then down
+    out = np.asarray(forward(batch))  # (2 size, ...): one output per nudged copy
+    if out.ndim == 0 or out.shape[0] != 2 * size:
+        raise ValueError(
+            f"forward must keep a leading batch axis: it got shape {batch.shape} and returned "
+            f"shape {out.shape}, expected ({2 * size}, ...)"
+        )
+    losses = (out * direction).reshape(2 * size, -1).sum(axis=1)  # (2 size,): L per copy
+    return ((losses[:size] - losses[size:]) / (2 * eps)).reshape(x.shape)  # (*x.shape)
+
+
 def input_gradient_norm(forward, x, direction) -> float:
     """How much gradient reaches the input of ``forward``: ``||dL/dx||`` for the stand-in loss
-    ``L = sum(forward(x) * direction)``.
+    ``L = sum(forward(x) * direction)``, measured by :func:`input_gradient`.
 
-    Measured, not derived: central differences (:func:`utils.gradients.numerical_gradient`)
-    call ``forward`` twice per entry of x, so keep x small (4 x 8 entries: 64 calls).
-    Notebook 05 derives such gradients by hand. Notebook 04, sections 4 and 6.
+    Notebook 04, sections 4 and 6.
     """
-    direction = as_float_array(direction, "direction", allow_inf=False)
-    grad = numerical_gradient(lambda z: np.sum(forward(z) * direction), x)  # shaped like x
-    return float(np.linalg.norm(grad))
+    return float(np.linalg.norm(input_gradient(forward, x, direction)))
+
+
+def stack_steps(
+    layer_params, num_heads: int, norm_first: bool = False, final_norm: bool = True
+) -> list[tuple[str, str, object]]:
+    """An encoder stack cut into the steps the gradient passes on its way down.
+
+    Returns ``(name, kind, step)`` in forward order; ``step`` maps ``(..., n, d_model)`` to
+    ``(..., n, d_model)``. Post-LN: per layer ``x + attn(x)`` and ``x + ffn(x)`` (kind
+    "sublayer"), each followed by its layer norm (kind "norm"). Pre-LN: per layer
+    ``x + attn(norm1(x))`` and ``x + ffn(norm2(x))`` (kind "sublayer": the norm sits on the
+    branch), then the stack's final norm (kind "final norm") unless ``final_norm=False``.
+    Running the steps in order is :func:`encoder_stack`. Notebook 04, section 6.
+    """
+    h, steps = num_heads, []
+    for i, p in enumerate(layer_params, start=1):
+        attn = partial(_attention_step, params=p["self_attn"], h=h)
+        ffn = partial(feed_forward, params=p["ffn"])
+        for sub, f, norm in (("attention", attn, "norm1"), ("FFN", ffn, "norm2")):
+            if norm_first:
+                step = partial(_pre_ln_step, f=f, norm=p[norm])
+                steps.append((f"layer {i} x + {sub}({norm}(x))", "sublayer", step))
+            else:
+                steps.append((f"layer {i} x + {sub}(x)", "sublayer", partial(_add, f=f)))
+                steps.append((f"layer {i} {norm}", "norm", partial(_norm, p=p[norm])))
+    if norm_first and final_norm:
+        d_model = len(layer_params[0]["norm1"]["gamma"])
+        steps.append(("final norm", "final norm", partial(_norm, p=init_norm_params(d_model))))
+    return steps
+
+
+def _attention_step(x, params, h):
+    return multi_head_attention(x, x, params, h)[0]  # (..., n, d_model)
+
+
+def _add(x, f):
+    return x + f(x)  # (..., n, d_model): a post-LN sublayer before its norm
+
+
+def _pre_ln_step(x, f, norm):
+    return x + f(_norm(x, norm))  # (..., n, d_model): a pre-LN sublayer
+
+
+def gradient_by_step(x, steps, direction) -> dict:
+    """Follow the stand-in loss's gradient down ``steps`` (from :func:`stack_steps`) one step
+    at a time, each measured by central differences (:func:`input_gradient`).
+
+    The chain rule: the gradient arriving at a step's output is the ``direction`` of the
+    stand-in loss for the step below it. Returns ``names`` and ``kinds`` (forward order),
+    ``grad_in`` ``(S,)``: the gradient's size at each step's input, ``grad_out`` ``(S,)``: at
+    its output (the last is ``||direction||``), and ``factor = grad_in / grad_out``.
+    Notebook 04, section 6.
+    """
+    x = as_float_array(x, "x", allow_inf=False)  # (n, d_model)
+    inputs = []  # the input of each step, forward order
+    for _, _, step in steps:
+        inputs.append(x)
+        x = step(x)  # (n, d_model)
+    g = as_float_array(direction, "direction", allow_inf=False)  # dL/d(output of the stack)
+    grad_in, grad_out = np.zeros(len(steps)), np.zeros(len(steps))
+    for i in reversed(range(len(steps))):
+        grad_out[i] = np.linalg.norm(g)
+        g = input_gradient(steps[i][2], inputs[i], g)  # dL/d(input of step i)
+        grad_in[i] = np.linalg.norm(g)
+    return {
+        "names": [name for name, _, _ in steps],
+        "kinds": [kind for _, kind, _ in steps],
+        "grad_in": grad_in,
+        "grad_out": grad_out,
+        "factor": grad_in / grad_out,
+    }
 
 
 STACK_SIZES = {"n": 4, "d_model": 8, "num_heads": 2, "d_ff": 32, "num_layers": 24}
@@ -254,10 +354,9 @@ def stack_example(scale: float = 1.0, seed: int = 0) -> dict:
 
     Returns ``x (4, 8)``: seeded random tokens (standard normal, times ``scale``);
     ``direction (4, 8)``: a fixed random array, so that ``sum(out * direction)`` stands in
-    for a loss; ``layers``: 24 encoder layers (d_model = 8, h = 2, d_ff = 32 = 4 d_model);
-    ``attn_layers``: 24 self-attention weight dicts (no norm, no feed-forward network);
-    and ``num_heads``. Sections 3 and 6, the figure of the stream's size and the stack
-    explorer all use it.
+    for a loss; ``layers``: 24 encoder layers (d_model = 8, h = 2, d_ff = 32 = 4 d_model),
+    layer i seeded with ``seed + i``; and ``num_heads``. Sections 4 and 6, the figures of
+    the stream's size and of the gradients, and the stack explorer all use it.
     """
     s = STACK_SIZES
     rng = np.random.default_rng(seed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import to_rgb
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
@@ -51,7 +52,7 @@ def _margins(fig, left, bottom, right, top, wspace=None, hspace=None):
 BOX_W = 3.2  # width of a box in data units (the panels are drawn at equal aspect)
 
 
-def _box(ax, y, height, text, colour, x=0.0, fontsize=13):
+def _box(ax, y, height, text, colour, x=0.0, fontsize=13, linestyle="-"):
     """A rounded box centred at ``x`` from ``y`` to ``y + height`` with ``text`` inside."""
     ax.add_patch(
         FancyBboxPatch(
@@ -62,6 +63,7 @@ def _box(ax, y, height, text, colour, x=0.0, fontsize=13):
             facecolor=colour,
             edgecolor="black",
             linewidth=1.3,
+            linestyle=linestyle,
         )
     )
     ax.text(x, y + height / 2, text, ha="center", va="center", fontsize=fontsize)
@@ -128,9 +130,17 @@ def _layer_panel(ax, title, sublayers, norm_first, final_norm=False):
     y = 0.0
     for label, colour, memory in sublayers:
         y = _sublayer(ax, y, label, colour, norm_first, memory)
-    if final_norm:
+    if final_norm:  # not part of the layer: once per stack, after its last layer
+        right = BOX_W / 2 + 0.3  # a bracket "x L" around the layer's boxes
+        ax.plot(
+            [right - 0.15, right, right, right - 0.15],
+            [0.05, 0.05, y - 0.05, y - 0.05],
+            color="black",
+            lw=1.6,
+        )
+        ax.text(right + 0.15, y / 2, "× L\nlayers", ha="left", va="center", fontsize=13)
         _arrow(ax, (0, y), (0, y + 0.35))
-        _box(ax, y + 0.35, 0.5, "after the last layer: norm", "#eeeeee", fontsize=11)
+        _box(ax, y + 0.35, 0.5, "final norm, once per stack", "#eeeeee", 0.0, 11, "--")
         y += 0.85
     _arrow(ax, (0, y), (0, y + 0.45))
     ax.text(0, y + 0.55, "output  (n, d_model)", ha="center", va="bottom", fontsize=12)
@@ -327,6 +337,7 @@ SERIES_COLOURS = {
     "residual": "tab:green",
     "post-LN (the paper)": "tab:blue",
     "pre-LN (variant)": "tab:orange",
+    "pre-LN, no final norm": "#fdd0a2",
 }
 
 
@@ -340,20 +351,17 @@ def _short(value: float) -> str:
     return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
 
 
-def gradient_depth_figure(depths, series: dict, title: str):
+def gradient_depth_figure(depths, series: dict, title: str, reference: float | None = None):
     """Bars of the gradient's size at the first layer against the depth of the stack, one
     colour per kind of stack (``series``: label -> one value per depth), on a log axis with
-    every value written above its bar."""
+    every value written above its bar. ``reference``: the gradient through 0 layers (the
+    loss's own, ``||R||``), drawn as a dashed line labelled at the right."""
     depths = list(depths)
     values = np.array([list(v) for v in series.values()], dtype=float)  # (kinds, depths)
+    if reference is not None:
+        values = np.append(values, reference)  # the axis range covers the line too
     fig, ax = plt.subplots(figsize=(9.5, 5.0))
     _margins(fig, 1.1, 0.85, 0.3, 0.55)
-    width = 0.8 / len(series)
-    for i, (label, row) in enumerate(zip(series, values, strict=True)):
-        x = np.arange(len(depths)) + (i - (len(series) - 1) / 2) * width
-        ax.bar(x, row, width * 0.95, label=label, color=SERIES_COLOURS.get(label))
-        for xi, v in zip(x, row, strict=True):
-            ax.text(xi, v * 1.3, _short(v), ha="center", va="bottom", fontsize=13)
     ax.set_yscale("log")
     low = np.floor(np.log10(values.min()))
     high = np.ceil(np.log10(values.max())) + 1
@@ -361,7 +369,39 @@ def gradient_depth_figure(depths, series: dict, title: str):
     _plain_log_axis(ax.yaxis, list(10.0 ** np.arange(low, high + 1, step)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _short(v)))
     ax.set_ylim(10**low, 10**high)
+    # how many powers of 10 a line of text spans on this axis
+    axes_inches = ax.get_position().height * fig.get_size_inches()[1]
+    text_decades = 1.3 * 13 / 72 / axes_inches * (high - low)
+    width = 0.8 / len(series)
+    for i, (label, row) in enumerate(series.items()):
+        row = np.asarray(list(row), dtype=float)  # (depths,)
+        x = np.arange(len(depths)) + (i - (len(series) - 1) / 2) * width
+        ax.bar(x, row, width * 0.95, label=label, color=SERIES_COLOURS.get(label))
+        for xi, v in zip(x, row, strict=True):
+            # above the bar, or inside its top where the reference line would cross the label
+            top = v * 1.3 * 10**text_decades
+            inside = reference is not None and v * 1.1 < reference < top * 1.1
+            dark = sum(to_rgb(SERIES_COLOURS.get(label, "tab:blue"))) < 1.8
+            ax.text(
+                *(xi, v / 1.25 if inside else v * 1.3, _short(v)),
+                ha="center",
+                va="top" if inside else "bottom",
+                fontsize=13,
+                color="white" if inside and dark else "black",
+            )
     ax.set_xticks(range(len(depths)), [f"{d} layer{'s' if d > 1 else ''}" for d in depths])
+    if reference is not None:  # in a strip right of the bars, clear of their labels
+        ax.set_xlim(-0.5, len(depths) + 0.35)
+        ax.axhline(reference, color="dimgrey", ls="--", lw=1.5)
+        ax.text(
+            len(depths) - 0.4,
+            reference * 1.15,
+            f"0 layers:\n{_short(reference)}",
+            ha="left",
+            va="bottom",
+            fontsize=12,
+            color="dimgrey",
+        )
     ax.tick_params(labelsize=12)
     ax.set_ylabel("‖gradient‖ at the first layer", fontsize=13)
     ax.set_title(title, fontsize=14)
@@ -386,21 +426,30 @@ def _measured(stack, depths, kinds: dict) -> dict:
     return out
 
 
+def _loss_gradient() -> float:
+    """``||R||``: the gradient of the stand-in loss through 0 layers (its direction R)."""
+    return float(np.linalg.norm(stack_example()["direction"]))
+
+
 def residual_gradient_figure(depths=(1, 6, 24)):
     """Section 4's measurement: stacks without norms, with and without residuals."""
     kinds = {"no residual": {"residual": False}, "residual": {"residual": True}}
     series = _measured(residual_stack, depths, kinds)
-    return gradient_depth_figure(depths, series, "layers without norms: residual or not")
+    title = "layers without norms: residual or not"
+    return gradient_depth_figure(depths, series, title, reference=_loss_gradient())
 
 
 def norm_placement_gradient_figure(depths=(1, 6, 24)):
-    """Section 6's measurement: post-LN (the paper) against pre-LN stacks."""
+    """Section 6's measurement: post-LN (the paper) against pre-LN stacks, with and without
+    the pre-LN stack's final norm."""
     kinds = {
         "post-LN (the paper)": {"norm_first": False},
         "pre-LN (variant)": {"norm_first": True},
+        "pre-LN, no final norm": {"norm_first": True, "final_norm": False},
     }
     series = _measured(encoder_stack, depths, kinds)
-    return gradient_depth_figure(depths, series, "where the norm goes: post-LN or pre-LN")
+    title = "where the norm goes: post-LN or pre-LN"
+    return gradient_depth_figure(depths, series, title, reference=_loss_gradient())
 
 
 FIGURES = {

@@ -226,8 +226,8 @@ class StackExplorer(Explorer):
             f"input: mean token norm {post[0]:.2f}<br>"
             f"after layer {self.k}: post-LN <b>{post[-1]:.2f}</b> (a norm is the last step "
             f"of every sublayer: always √d_model = {root_d:.2f}); pre-LN <b>{pre[-1]:.2f}</b> "
-            f"({pre[-1] / pre[0]:.1f} x its input: every sublayer adds to the stream, "
-            f"nothing rescales it)"
+            f"({pre[-1] / pre[0]:.1f} x its input: the input is carried along unchanged, and "
+            f"the sublayers add about the same amount whatever the input's size)"
         )
         return self.chart_svg() + text
 
