@@ -14,6 +14,7 @@ from utils.efficient import (
     peak_memory,
     running_max_and_sum,
     score_bytes,
+    tiled_peak_bytes,
 )
 
 
@@ -171,3 +172,25 @@ def test_score_bytes_worked_numbers():
     assert score_bytes(10, 20, num_heads=8, block_size=64, bytes_per_value=2) == 8 * 10 * 20 * 2
     with pytest.raises(ValueError):
         score_bytes(0, 3)
+
+
+@pytest.mark.parametrize("block", [32, 64, 128, 512, 1024, 2048])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tiled_peak_bytes_matches_tracemalloc(block, dtype):
+    """The formula the notebook prints and the explorer uses, within 3 % of the measured
+    peak once n * d * bytes >= 256 KiB (n = 1024 keys here; block 2048 is one block)."""
+    q, k, v = _qkv((1024, 64), 1024, dtype=dtype)
+    _, measured = peak_memory(online_softmax_attention, q, k, v, block_size=block)
+    formula = tiled_peak_bytes(1024, 1024, block, 64, bytes_per_value=np.dtype(dtype).itemsize)
+    assert formula <= measured <= 1.03 * formula
+
+
+def test_tiled_peak_bytes_worked_numbers():
+    # n = 2048, block 128, d = 64, float32: (4 * 128 + 64) values per query = 4.5 MiB
+    assert tiled_peak_bytes(2048, 2048, 128, 64) == 2048 * 576 * 4 == 4.5 * 2**20
+    # small blocks: the end of a block (2 B + 3 d) outweighs its start (4 B + d)
+    assert tiled_peak_bytes(2048, 2048, 32, 64) == 2048 * 256 * 4
+    # one block: the plain softmax's 3 n values per query, plus the output
+    assert tiled_peak_bytes(100, 100, 512, 8, num_heads=2) == 2 * 100 * 308 * 4
+    with pytest.raises(ValueError):
+        tiled_peak_bytes(10, 10, 0, 8)

@@ -63,7 +63,19 @@ def _all_figures():
         [0.3, 0.25, 0.2],
         train_length=8,
     )
+    made["rope offset"] = lambda: figs.rope_offset_figure(*_rope_scores(), train_length=8)
     return made
+
+
+def _rope_scores():
+    """A wiggly score curve over offsets 0..63 with two rivals of offset 1 (39 and 58),
+    and the accuracy by position that they cause."""
+    offsets = np.arange(64)
+    scores = 10 * np.cos(offsets * 2 * np.pi / 6.3)  # (64,)
+    scores[1], scores[39], scores[58] = 10.4, 10.8, 11.2
+    scores[[0, 2, 19, 20, 25, 44, 45]] = 5.0
+    accuracy = np.where(offsets < 39, 1.0, np.where(offsets < 58, 0.4, 0.2))
+    return scores, accuracy
 
 
 @pytest.mark.parametrize("name", sorted(_all_figures()))
@@ -140,3 +152,58 @@ def test_length_figure_draws_one_line_per_scheme_and_skips_ungraded_positions():
     ]
     x, _ = right.lines[0].get_data()
     assert x[0] == 2 and x[-1] == 15  # positions 0 and 1 have no target in the shift task
+
+
+def test_length_figure_names_its_baseline_and_starts_where_targets_start():
+    fig = figs.length_figure(
+        [8, 16],
+        {"rope": [1.0, 0.9], "alibi, slope 1/256": [0.3, 0.2]},
+        {"rope": np.arange(16) / 16},
+        [0.3, 0.2],
+        8,
+        "no positions",
+        first_graded=1,
+    )
+    left, right = fig.axes
+    assert [line.get_label() for line in left.lines][:3] == [
+        "rope",
+        "alibi, slope 1/256",
+        "no positions",
+    ]
+    assert left.lines[1].get_color() != left.lines[0].get_color()
+    assert right.lines[0].get_data()[0][0] == 1  # offset 1: only position 0 has no target
+
+
+def test_rope_offset_figure_marks_the_offsets_that_outscore_the_right_one():
+    scores, accuracy = _rope_scores()
+    fig = figs.rope_offset_figure(scores, accuracy, train_length=8)
+    left, right = fig.axes
+    labels = [t.get_text() for t in left.texts]
+    assert "Δ = 39" in labels and "Δ = 58" in labels and "Δ = 1: the right key" in labels
+    rivals = sorted({line.get_xdata()[0] for line in right.lines[:-1]})
+    assert rivals == [39, 58]  # the dotted lines where accuracy steps down
+    x, y = right.lines[-1].get_data()
+    assert x[0] == 1 and y[-1] == 0.2
+
+
+def test_online_softmax_figure_marks_a_zero_score():
+    fig = figs.online_softmax_figure([1.0, 3.0, 0.0], 2)
+    left = fig.axes[0]
+    assert "0" in [t.get_text() for t in left.texts]
+    dots = [line for line in left.lines if line.get_marker() == "o"]
+    np.testing.assert_array_equal(dots[0].get_xdata(), [2])
+
+
+def test_alibi_figure_marks_the_masked_future():
+    fig = figs.alibi_figure(8, 6)
+    for ax in fig.axes[:2]:
+        assert "future keys\n(masked)" in [t.get_text() for t in ax.texts]
+        image = ax.images[0]
+        assert tuple(image.get_cmap().get_bad()[:3]) != tuple(image.get_cmap()(1.0)[:3])  # grey
+
+
+def test_rope_figure_keeps_every_position_non_negative():
+    fig = figs.rope_figure(max_offset=200)
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    starts = [int(label.split("= ")[1]) for label in labels]
+    assert min(starts) >= 200  # key at j >= 200, query at j + offset >= 0

@@ -12,6 +12,7 @@ Taught in notebooks/06_attention_at_scale.ipynb, sections 1 and 2.
   :func:`utils.attention.scaled_dot_product_attention` but it holds ``(n_q, block_size)``
   scores at a time instead of ``(n_q, n_k)``.
 - :func:`score_bytes`: the size of the largest score array each version holds.
+- :func:`tiled_peak_bytes`: the peak that ``tracemalloc`` measures for the tiled version.
 - :func:`estimate_costs`: memory and time of plain, tiled and cached attention from formulas
   and stored measurements (``MEASURED_NS``), for the explorer.
 
@@ -36,6 +37,7 @@ __all__ = [
     "running_max_and_sum",
     "online_softmax_attention",
     "score_bytes",
+    "tiled_peak_bytes",
     "MEASURED_NS",
     "estimate_costs",
 ]
@@ -195,6 +197,32 @@ def score_bytes(
     return h * n_q * width * require_positive_int(bytes_per_value, "bytes_per_value")
 
 
+def tiled_peak_bytes(
+    n_q: int, n_k: int, block_size: int, d_v: int, num_heads: int = 1, bytes_per_value: int = 4
+) -> int:
+    """The peak memory of :func:`online_softmax_attention` without a mask, as
+    :func:`peak_memory` measures it: ``h * n_q * max(4 B + d_v, 2 B + 3 d_v)`` values for
+    ``B = block_size < n_k``, the larger of two moments of the loop:
+
+    - a new block starts: its scores ``q @ k^T`` and their scaled copy (2 arrays
+      ``(n_q, B)``) are made while the previous block's scores and exponentials still
+      exist (2 more), next to the output accumulator ``acc (n_q, d_v)``;
+    - a block ends: its scores and exponentials (2 arrays ``(n_q, B)``) next to ``acc``,
+      ``acc * rescale`` and ``p @ v`` (3 arrays ``(n_q, d_v)``).
+
+    One block (``B >= n_k``) holds what the plain softmax holds, ``3 n_k`` values per query,
+    plus ``acc``. Within a few per cent of ``tracemalloc`` once ``n_q * d_v * bytes`` reaches
+    256 KiB (numpy then reuses the temporary of ``acc * rescale + p @ v``; below, one more
+    ``(n_q, d_v)`` array). Notebook 06, section 2 prints both.
+    """
+    n_q, n_k = require_positive_int(n_q, "n_q"), require_positive_int(n_k, "n_k")
+    block = require_positive_int(block_size, "block_size")
+    d_v = require_positive_int(d_v, "d_v")
+    h = require_positive_int(num_heads, "num_heads")
+    per_query = 3 * n_k + d_v if block >= n_k else max(4 * block + d_v, 2 * block + 3 * d_v)
+    return h * n_q * per_query * require_positive_int(bytes_per_value, "bytes_per_value")
+
+
 # --- the cost model behind the explorer: formulas plus stored measurements -----------------------
 
 BYTES_PER_VALUE = {"float16": 2, "float32": 4, "float64": 8}
@@ -235,10 +263,11 @@ def estimate_costs(
     and the stored measurements ``MEASURED_NS`` (so an explorer answers at once).
 
     Returns ``{name: {"bytes": int, "seconds": float}}`` for ``"plain"`` (all n queries,
-    ``3 h n^2`` score-sized values at the peak), ``"tiled"`` (``3 h n (block + d)``
-    values), ``"cached step"`` (one new token with a KV cache: the cache ``2 h_kv n d``
-    plus ``h n`` scores) and ``"recompute step"`` (one new token without a cache: causal
-    attention over all n tokens again, the plain cost). Projections are left out.
+    ``3 h n^2`` score-sized values at the peak), ``"tiled"`` (:func:`tiled_peak_bytes`,
+    about ``h n (4 block + d)`` values), ``"cached step"`` (one new token with a KV cache:
+    the cache ``2 h_kv n d`` plus ``h n`` scores) and ``"recompute step"`` (one new token
+    without a cache: causal attention over all n tokens again, the plain cost). Projections
+    are left out.
     """
     if dtype not in MEASURED_NS:
         raise ValueError(f"dtype must be one of {tuple(MEASURED_NS)}, got {dtype!r}")
@@ -253,7 +282,7 @@ def estimate_costs(
     return {
         "plain": plain,
         "tiled": {
-            "bytes": PEAK_COPIES * h * n * (min(block_size, n) + d) * b,
+            "bytes": tiled_peak_bytes(n, n, block_size, d, h, b),
             "seconds": h * n * n * ns["tiled"][block_size] * 1e-9,
         },
         "cached step": {

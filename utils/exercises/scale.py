@@ -1,6 +1,13 @@
 """Checkers for the exercises of notebooks/06_attention_at_scale.ipynb.
 
-Each returns a :class:`utils.exercises.Feedback` and never raises on a learner's answer.
+Each returns a :class:`utils.exercises.base.Feedback` and never raises on a learner's answer:
+every answer goes through :mod:`utils.exercises.base` (``attempt``, ``as_answer_number``,
+``as_answer_array``) or :func:`as_answer_letter` below. While an exercise is not attempted,
+its checker shows the first, gentle hint; ``hint(n)`` gives the next one.
+
+1. a KV cache by hand                4. merge two partial softmax sums
+2. why not cache the queries?        5. RoPE by hand
+3. what does tiling buy?
 """
 
 from __future__ import annotations
@@ -10,15 +17,22 @@ import numpy as np
 from utils.decoding import kv_cache_bytes
 from utils.exercises.base import (
     Feedback,
+    Hints,
+    as_answer_array,
+    as_answer_number,
     attempt,
     correct,
     is_unanswered,
     not_attempted,
+    safe_text,
     wrong,
 )
 from utils.positional import rope
 
 __all__ = [
+    "HINTS",
+    "hint",
+    "as_answer_letter",
     "CACHE_TASK",
     "check_cache_size",
     "CACHE_OPTIONS",
@@ -29,7 +43,76 @@ __all__ = [
     "check_my_rope",
 ]
 
-# Exercise 1: a grouped-query model whose KV cache the learner sizes by hand.
+HINTS = Hints(
+    {
+        1: [
+            "what does the cache hold for one token, in one layer, for one key/value head?",
+            "2 (a key and a value) × layers × key/value heads × head_dim values per token; "
+            "× tokens × 2 bytes (float16), then / 2**30 for GiB",
+            "the query heads do not count: only the h_kv key/value heads are cached",
+        ],
+        2: [
+            "at step t, which vectors of tokens 0..t-1 does the new query use?",
+            "write out step t: the scores are q_t · k_j for j <= t, the output mixes v_j; "
+            "where does an old query q_j appear?",
+        ],
+        3: [
+            "compare the plain and tiled curves of section 2: memory, and the result",
+            "section 2 checked the tiled output against the plain one for every block size; "
+            "which products does each block compute, and which array never exists?",
+        ],
+        4: [
+            "both sums must be relative to the same maximum before they can be added",
+            "the new maximum is m = max(m_a, m_b); a sum relative to m_a becomes relative to "
+            "m when multiplied by exp(m_a - m)",
+        ],
+        5: [
+            "theta_i = 10000**(-2i/d) for pair i = columns (2i, 2i+1); each pair turns by "
+            "the angle position × theta_i",
+            "angles as an outer product: positions[:, None] * theta[None, :], shape (n, d/2); "
+            "x[:, 0::2] and x[:, 1::2] are the two columns of every pair",
+            "a' = a cos(angle) - b sin(angle), b' = a sin(angle) + b cos(angle); write them "
+            "back into the even and odd columns of a new array",
+        ],
+    }
+)
+hint = HINTS.show
+
+# the full rotation, shown once an answer is wrong (never before the first attempt)
+ROPE_FORMULA = (
+    "theta_i = 10000**(-2i/d); pair i is columns (2i, 2i+1): "
+    "a' = a cos(p theta_i) - b sin(p theta_i), b' = a sin(p theta_i) + b cos(p theta_i)"
+)
+MERGE_FORMULA = (
+    "the new maximum is max(m_a, m_b); rescale each sum from its own maximum: "
+    "s_a * exp(m_a - m) + s_b * exp(m_b - m)"
+)
+
+
+def _first_hint(exercise: int, problem: Feedback | None) -> Feedback | None:
+    """``problem``, but with exercise ``exercise``'s nudge when it says "not attempted"."""
+    if problem is not None and problem.status == "not attempted":
+        return not_attempted(HINTS.nudge(exercise))
+    return problem
+
+
+def as_answer_letter(answer, options, what: str = "your answer"):
+    """One letter among ``options`` (case and surrounding spaces ignored): ``(letter, None)``
+    or ``(None, Feedback)``. Never raises."""
+    if is_unanswered(answer):
+        return None, not_attempted("replace the `...` with your answer")
+    letters = list(options)
+    if isinstance(answer, str) and answer.strip().upper() in options:
+        return answer.strip().upper(), None
+    return None, wrong(
+        f"{what} is {safe_text(answer, 40)!r}: answer with one letter in quotes, {letters}",
+        'e.g. answer = "A"',
+    )
+
+
+# --- exercise 1: a KV cache by hand --------------------------------------------------------------
+
+# A grouped-query model whose KV cache the learner sizes by hand.
 CACHE_TASK = {
     "num_layers": 40,
     "num_heads": 32,
@@ -41,87 +124,66 @@ CACHE_TASK = {
 GiB = 2**30
 
 
-def _with_hint(feedback: Feedback, hint: str) -> Feedback:
-    """Replace the generic hint of a "not attempted" Feedback by an exercise-specific one."""
-    return not_attempted(hint) if feedback.status == "not attempted" else feedback
-
-
-def _as_number(answer):
-    """``float(answer)`` or None when it is not one finite real number."""
-    try:
-        value = float(np.asarray(answer, dtype=float).item())
-    except (TypeError, ValueError):
-        return None
-    return value if np.isfinite(value) else None
-
-
-def _letter(answer, options):
-    """``answer`` as an upper-case letter among ``options``, or None."""
-    if isinstance(answer, str) and answer.strip().upper() in options:
-        return answer.strip().upper()
-    return None
-
-
-# --- exercise 1: a KV cache by hand --------------------------------------------------------------
+def _cache_mistakes(t: dict, right: int) -> tuple:
+    """``(value in GiB, message, hint)`` for each typical wrong size of the cache."""
+    return (
+        (
+            right * t["num_heads"] / t["num_kv_heads"] / GiB,
+            f"you counted all {t['num_heads']} query heads; only the {t['num_kv_heads']} "
+            "key/value heads are cached",
+            "queries are never cached, and h_kv heads hold every key and value",
+        ),
+        (
+            right / 2 / GiB,
+            "that is half the cache: the keys only (or the values only), or you counted "
+            "values, not bytes",
+            "each token stores a key AND a value per head and layer (a factor 2), and every "
+            "float16 value takes 2 bytes",
+        ),
+        (
+            right / 4 / GiB,
+            "that is a quarter of the cache: both the factor 2 (keys and values) and the 2 "
+            "bytes per float16 value are missing",
+            "2 × layers × h_kv × head_dim × tokens values, × 2 bytes each",
+        ),
+        (
+            right / t["num_layers"] / GiB,
+            "that is one layer's cache",
+            "every layer has its own keys and values: multiply by the layers",
+        ),
+        (
+            right * 2 / GiB,
+            "that is the cache in float32 (4 bytes per value)",
+            "float16 takes 2 bytes per value",
+        ),
+        (
+            right / 1e9,
+            "that is the size in GB (10^9 bytes); in GiB (2^30 bytes) it is a little less",
+            "divide the bytes by 2**30",
+        ),
+        (right * 8 / GiB, "that counts bits, not bytes", "float16 is 2 bytes, not 16"),
+        (right, "that is the number of bytes, not GiB", "divide the bytes by 2**30"),
+    )
 
 
 def check_cache_size(answer, task=None) -> Feedback:
     """Exercise 1: the KV cache of one sequence of ``CACHE_TASK``, in GiB (2**30 bytes)."""
     t = CACHE_TASK if task is None else task
-    if is_unanswered(answer):
-        return not_attempted("2 (keys and values) × layers × key/value heads × head_dim × tokens")
-    value = _as_number(answer)
-    if value is None:
-        return wrong(f"expected one number of GiB, got {answer!r}", "e.g. answer = 3.5")
+    value, problem = as_answer_number(answer, "your answer")
+    if problem:
+        return _first_hint(1, problem)
+    if not np.isfinite(value):
+        return wrong(f"{value}: expected a finite number of GiB", "e.g. answer_cache = 3.5")
     sizes = (t["num_layers"], t["num_kv_heads"], t["head_dim"], t["seq_len"])
     right = kv_cache_bytes(*sizes, bytes_per_value=t["bytes_per_value"])
-    if np.isclose(value, right / GiB, rtol=1e-3):
+    if np.isclose(value, right / GiB, rtol=1e-3, atol=0):
         return correct(
             f"2 × {t['num_layers']} × {t['num_kv_heads']} × {t['head_dim']} × {t['seq_len']} "
             f"× {t['bytes_per_value']} bytes = {right:,} bytes = {right / GiB:g} GiB"
         )
-    mistakes = (
-        (
-            right * t["num_heads"] / t["num_kv_heads"] / GiB,
-            (
-                f"you counted all {t['num_heads']} query heads; only the {t['num_kv_heads']} "
-                "key/value heads are cached",
-                "queries are never cached, and h_kv heads hold every key and value",
-            ),
-        ),
-        (
-            right / 2 / GiB,
-            (
-                "that is the keys only (or the values only)",
-                "each token stores a key AND a value per head and layer: a factor 2",
-            ),
-        ),
-        (
-            right / t["num_layers"] / GiB,
-            (
-                "that is one layer's cache",
-                "every layer has its own keys and values: multiply by the layers",
-            ),
-        ),
-        (
-            right * 2 / GiB,
-            (
-                "that is the cache in float32 (4 bytes per value)",
-                "float16 takes 2 bytes per value",
-            ),
-        ),
-        (
-            right / 1e9,
-            (
-                "that is the size in GB (10^9 bytes); in GiB (2^30 bytes) it is a little less",
-                "divide the bytes by 2**30",
-            ),
-        ),
-        (right * 8 / GiB, ("that counts bits, not bytes", "float16 is 2 bytes, not 16")),
-    )
-    for mistaken, (message, hint) in mistakes:
-        if np.isclose(value, mistaken, rtol=1e-3):
-            return wrong(f"{value:g}: {message}", hint)
+    for mistaken, message, how in _cache_mistakes(t, right):
+        if np.isclose(value, mistaken, rtol=1e-3, atol=0):
+            return wrong(f"{value:g}: {message}", how)
     return wrong(
         f"{value:g} GiB is not the size of this cache",
         "2 × layers × h_kv × head_dim × tokens × 2 bytes, then divide by 2**30",
@@ -149,11 +211,9 @@ CACHE_MISTAKES = {
 
 def check_why_not_queries(answer) -> Feedback:
     """Exercise 2 (conceptual): one letter from ``CACHE_OPTIONS``; B is right."""
-    if is_unanswered(answer):
-        return not_attempted("at step t, which vectors of tokens 0..t-1 does the new query use?")
-    letter = _letter(answer, CACHE_OPTIONS)
-    if letter is None:
-        return wrong(f"{answer!r}: answer with one letter, {list(CACHE_OPTIONS)}", 'e.g. "A"')
+    letter, problem = as_answer_letter(answer, CACHE_OPTIONS)
+    if problem:
+        return _first_hint(2, problem)
     if letter == "B":
         return correct(
             "step t needs q_t (new), and k_0..k_t, v_0..v_t: old queries are never read "
@@ -166,14 +226,15 @@ def check_why_not_queries(answer) -> Feedback:
 
 TILING_OPTIONS = {
     "A": "Fewer multiply-adds: it skips most of the n × n scores.",
-    "B": "The same multiply-adds and the same result (up to round-off), but it never holds "
-    "the n × n matrix, so its peak memory grows like n instead of n².",
+    "B": "The same score and value products (plus a small rescaling per block) and the same "
+    "result up to round-off, but it never holds the n × n matrix, so its peak memory grows "
+    "like n instead of n².",
     "C": "An approximation of softmax, close but not equal to it, in exchange for speed.",
     "D": "It only works with a causal mask.",
 }
 TILING_MISTAKES = {
     "A": "every block of keys is read and every score is computed once, exactly as in the "
-    "plain version: the multiply-adds are the same (section 2's times grow like n² too)",
+    "plain version (plus a rescaling per block): the work still grows like n²",
     "C": "the running maximum and sum make the result exact, not approximate: section 2 "
     "checks it against the plain version",
     "D": "it works with any mask, or none: section 2 measures it without a mask",
@@ -182,15 +243,13 @@ TILING_MISTAKES = {
 
 def check_tiling_claim(answer) -> Feedback:
     """Exercise 3 (conceptual): one letter from ``TILING_OPTIONS``; B is right."""
-    if is_unanswered(answer):
-        return not_attempted("compare the plain and tiled curves of section 2, memory and time")
-    letter = _letter(answer, TILING_OPTIONS)
-    if letter is None:
-        return wrong(f"{answer!r}: answer with one letter, {list(TILING_OPTIONS)}", 'e.g. "A"')
+    letter, problem = as_answer_letter(answer, TILING_OPTIONS)
+    if problem:
+        return _first_hint(3, problem)
     if letter == "B":
         return correct(
-            "the order of the computation changes, not its amount: memory O(n · block) "
-            "instead of O(n²), the same result"
+            "the order of the computation changes, not its result: memory O(n · block) "
+            "instead of O(n²), the same score and value products plus a rescaling per block"
         )
     return wrong(
         TILING_MISTAKES[letter],
@@ -199,11 +258,6 @@ def check_tiling_claim(answer) -> Feedback:
 
 
 # --- exercise 4: merge two partial softmax sums --------------------------------------------------
-
-MERGE_HINT = (
-    "the new maximum is max(m_a, m_b); rescale each sum from its own maximum: "
-    "s_a * exp(m_a - m) + s_b * exp(m_b - m)"
-)
 
 
 def _merge_cases():
@@ -221,52 +275,69 @@ def _stats(x):
     return m, float(np.exp(x - m).sum())
 
 
+def _two_numbers(result):
+    """``(m, s)`` as two floats from a learner's result, or ``(None, Feedback)``."""
+    values, problem = as_answer_array(result, "your function's result")
+    if problem:
+        return None, problem
+    if values.shape != (2,):
+        return None, wrong(
+            f"expected two numbers (m, s), got shape {values.shape}", "end with: return m, s"
+        )
+    if not np.isfinite(values).all():
+        return None, wrong(
+            f"(m, s) = {safe_text(tuple(values))}: both must be finite",
+            "an exp of a large score overflows: subtract the larger maximum first",
+        )
+    return (float(values[0]), float(values[1])), None
+
+
 def check_merge(function) -> Feedback:
     """Exercise 4: ``function(m_a, s_a, m_b, s_b) -> (m, s)`` merges the (maximum, sum of
     exp(x - maximum)) of two parts of a row into those of the whole row."""
     for a, b in _merge_cases():
         (m_a, s_a), (m_b, s_b) = _stats(a), _stats(b)
-        result, feedback = attempt(function, m_a, s_a, m_b, s_b)
-        if feedback is not None:
-            return _with_hint(feedback, "both sums must be relative to the same maximum first")
-        try:
-            m, s = (float(np.asarray(r, dtype=float).item()) for r in result)
-        except (TypeError, ValueError):
-            return wrong(f"expected two numbers (m, s), got {result!r}", "return m, s")
+        with np.errstate(all="ignore"):
+            result, problem = attempt(function, m_a, s_a, m_b, s_b)
+        if problem:
+            return _first_hint(4, problem)
+        pair, problem = _two_numbers(result)
+        if problem:
+            return problem
+        m, s = pair
         right_m, right_s = _stats(np.concatenate([a, b]))
-        if np.isclose(m, right_m) and np.isclose(s, right_s, rtol=1e-9):
+        if np.isclose(m, right_m, rtol=1e-9, atol=0) and np.isclose(s, right_s, rtol=1e-9, atol=0):
             continue
-        if not np.isclose(m, right_m):
+        if not np.isclose(m, right_m, rtol=1e-9, atol=0):
             return wrong(
                 f"m = {m:g}, expected the larger maximum {right_m:g}", "m = max(m_a, m_b)"
             )
-        unscaled = (
-            s_a + s_b,
-            s_a * np.exp(m_a - right_m) + s_b,
-            s_a + s_b * np.exp(m_b - right_m),
-        )
+        with np.errstate(all="ignore"):
+            unscaled = (
+                s_a + s_b,
+                s_a * np.exp(m_a - right_m) + s_b,
+                s_a + s_b * np.exp(m_b - right_m),
+            )
+            flipped = s_a * np.exp(right_m - m_a) + s_b * np.exp(right_m - m_b)
         if any(np.isclose(s, u) for u in unscaled):
             return wrong(
                 "a sum was added without rescaling it from its own maximum to the new one "
                 "(sums relative to different maxima do not add)",
-                MERGE_HINT,
+                MERGE_FORMULA,
             )
-        if np.isclose(s, s_a * np.exp(right_m - m_a) + s_b * np.exp(right_m - m_b)):
-            return wrong("the rescaling factors are upside down: exp(m - m_a) grows", MERGE_HINT)
+        if np.isclose(s, flipped):
+            return wrong(
+                "the rescaling factors are upside down: exp(m - m_a) grows", MERGE_FORMULA
+            )
         return wrong(
             f"for parts {np.round(a, 2)} and {np.round(b, 2)}: s = {s:.6g}, "
             f"expected {right_s:.6g}",
-            MERGE_HINT,
+            MERGE_FORMULA,
         )
     return correct("the merged (m, s) equal those of the whole row, even with scores near 100")
 
 
 # --- exercise 5: RoPE by hand --------------------------------------------------------------------
-
-ROPE_HINT = (
-    "theta_i = 10000**(-2i/d); pair i is columns (2i, 2i+1): "
-    "a' = a cos(p theta_i) - b sin(p theta_i), b' = a sin(p theta_i) + b cos(p theta_i)"
-)
 
 
 def check_my_rope(function) -> Feedback:
@@ -276,17 +347,20 @@ def check_my_rope(function) -> Feedback:
     for n, d in ((5, 8), (3, 2)):
         x = rng.normal(size=(n, d))
         positions = rng.integers(0, 50, size=n)
-        result, feedback = attempt(function, x.copy(), positions.copy())
-        if feedback is not None:
-            return _with_hint(feedback, ROPE_HINT)
-        try:
-            out = np.asarray(result, dtype=float)
-        except (TypeError, ValueError):
-            return wrong(f"expected an array, got {type(result).__name__}")
+        with np.errstate(all="ignore"):
+            result, problem = attempt(function, x.copy(), positions.copy())
+        if problem:
+            return _first_hint(5, problem)
+        out, problem = as_answer_array(result, "your function's result")
+        if problem:
+            return problem
         if out.shape != x.shape:
-            return wrong(f"for x of shape {x.shape} you returned shape {out.shape}", ROPE_HINT)
+            return wrong(
+                f"for x of shape {x.shape} you returned shape {out.shape}",
+                "return an array of the shape of x: every pair turned in place",
+            )
         expected = rope(x, positions)
-        if np.allclose(out, expected, atol=1e-9):
+        if np.allclose(out, expected, rtol=0, atol=1e-9):
             continue
         diagnoses = (
             (
@@ -301,12 +375,13 @@ def check_my_rope(function) -> Feedback:
             (x, "nothing was rotated"),
         )
         for mistaken, message in diagnoses:
-            if np.allclose(out, mistaken, atol=1e-9):
-                return wrong(message, ROPE_HINT)
-        r, c = np.argwhere(~np.isclose(out, expected, atol=1e-9))[0]
+            if np.allclose(out, mistaken, rtol=0, atol=1e-9):
+                return wrong(message, ROPE_FORMULA)
+        with np.errstate(all="ignore"):
+            r, c = np.argwhere(~np.isclose(out, expected, rtol=0, atol=1e-9))[0]
         return wrong(
             f"row {r} (position {positions[r]}), column {c}: {out[r, c]:.4f}, expected "
             f"{expected[r, c]:.4f}",
-            ROPE_HINT,
+            ROPE_FORMULA,
         )
     return correct("equal to utils.positional.rope: each pair turned by position × theta_i")

@@ -172,7 +172,7 @@ def online_softmax_figure(x, block_size: int):
     for b, start in enumerate(starts):
         stop = min(start + block_size, x.size)
         ax_x.axvspan(start - 0.5, stop - 0.5, color="0.92" if b % 2 else "0.82", zorder=0)
-        ax_x.text((start + stop - 1) / 2, x.max() + 0.5, f"block {b}", ha="center", fontsize=12)
+        ax_x.text((start + stop - 1) / 2, x.max() + 0.75, f"block {b}", ha="center", fontsize=12)
         ax_x.plot(
             [start - 0.45, stop - 0.55],
             [m[b], m[b]],
@@ -181,7 +181,20 @@ def online_softmax_figure(x, block_size: int):
             label="running maximum m" if b == 0 else None,
         )
     ax_x.bar(np.arange(x.size), x, color=PLAIN, width=0.6, label="scores x")
-    ax_x.set_ylim(min(x.min(), 0) - 0.3, x.max() + 3.6)
+    for j, value in enumerate(x):  # each score on its bar (inside, clear of the red line)
+        inside = value >= 1
+        ax_x.text(
+            j,
+            value - 0.12 if inside else max(value, 0) + 0.1,
+            f"{value:g}",
+            ha="center",
+            va="top" if inside else "bottom",
+            color="white" if inside else "black",
+            fontsize=10,
+        )
+    flat = np.flatnonzero(x == 0)  # a score of 0 draws no bar: a dot shows it is there
+    ax_x.plot(flat, x[flat], "o", ms=7, color=PLAIN)
+    ax_x.set_ylim(min(x.min(), 0) - 0.3, x.max() + 2.3)
     ax_x.set_xticks(np.arange(x.size))
     ax_x.set_xlabel("key index j")
     ax_x.set_ylabel("score")
@@ -216,15 +229,18 @@ def tiled_figure(plain: dict, tiled: dict, blocks: dict):
     """Plain against tiled attention. ``plain`` and ``tiled``: ``{"n": [...], "seconds":
     [...], "bytes": [...]}`` measured at the same n; ``blocks``: ``{"block_size": [...],
     "seconds": [...], "bytes": [...], "n": n}`` for the tiled version at one n.
-    Top: peak memory and time against n; bottom: both against the block size."""
-    fig, axes = _figure(2, 2, figsize=(14, 9), left=1.0, wspace=0.3, hspace=0.5, top=0.5)
+    Top: peak memory and time against n, each labelled with the exponent p of its fit
+    c · n^p; bottom: both against the block size."""
+    fig, axes = _figure(2, 2, figsize=(16, 7.4), left=1.0, wspace=0.25, hspace=0.6, top=0.45)
     ns = np.asarray(plain["n"], dtype=float)
     for key, ax, title in (
         ("bytes", axes[0, 0], "Peak memory against n"),
         ("seconds", axes[0, 1], "Time against n"),
     ):
-        ax.plot(ns, plain[key], "o-", ms=8, lw=2, color=PLAIN, label="plain (n × n scores)")
-        label = f"tiled, block {tiled.get('block_size', 128)}"
+        p_plain, p_tiled = fit_power(ns, plain[key])[0], fit_power(ns, tiled[key])[0]
+        label = f"plain (n × n scores): ∝ n^{p_plain:.2f}"
+        ax.plot(ns, plain[key], "o-", ms=8, lw=2, color=PLAIN, label=label)
+        label = f"tiled, block {tiled.get('block_size', 128)}: ∝ n^{p_tiled:.2f}"
         ax.plot(ns, tiled[key], "s-", ms=8, lw=2, color=TILED, label=label)
         _n_axis(ax, ns)
         _value_axis(ax, np.concatenate([plain[key], tiled[key]]), key)
@@ -285,7 +301,7 @@ def gqa_figure(num_heads: int = 8, kv_heads=(8, 2, 1), config=(32, 128, 4096)):
     grouped-query and multi-query attention. Bottom: the KV cache of a model with
     ``config = (layers, head_dim, tokens)`` in float16 against h_kv."""
     layers, head_dim, tokens = config
-    fig = plt.figure(figsize=(14, 7.5))
+    fig = plt.figure(figsize=(15, 7.2))
     grid = fig.add_gridspec(
         2,
         len(kv_heads),
@@ -340,11 +356,12 @@ def gqa_figure(num_heads: int = 8, kv_heads=(8, 2, 1), config=(32, 128, 4096)):
 # --- 5. RoPE and ALiBi ---------------------------------------------------------------------------
 
 
-def rope_figure(d: int = 64, max_offset: int = 200, starts=(0, 100, 1000), seed: int = 0):
+def rope_figure(d: int = 64, max_offset: int = 200, starts=(200, 300, 1200), seed: int = 0):
     """Left: pair 0 (fast) and the last pair (slow) of one vector, turned by positions 0..12.
-    Middle: the score rope(q, m) · rope(k, n) against m - n for one random (q, k), measured
-    from several starting positions n: the same curve. Right: q = k, the score against
-    |m - n| (it decays, with wiggles)."""
+    Middle: the score rope(q, i) · rope(k, j) against the offset Δ = i - j for one random
+    (q, k), with the key at several positions j (each >= ``max_offset``, so every query
+    position i = j + Δ is >= 0): the same curve. Right: q = k, the score against |Δ| (it
+    decays, with wiggles)."""
     rng = np.random.default_rng(seed)
     fig, axes = _figure(1, 3, figsize=(16, 5.2), left=0.8, wspace=0.32, top=0.75)
     ax_c, ax_s, ax_d = axes
@@ -387,21 +404,21 @@ def rope_figure(d: int = 64, max_offset: int = 200, starts=(0, 100, 1000), seed:
         low, high = min(low, scores.min()), max(high, scores.max())
         every = slice(None) if marker == "o" else slice(None, None, 25)
         style = "-" if marker == "o" else marker
-        ax_s.plot(offsets[every], scores[every], style, ms=8, label=f"n = {start}")
+        ax_s.plot(offsets[every], scores[every], style, ms=8, label=f"j = {start}")
     ax_s.set_ylim(low - 0.45 * (high - low), high + 0.1 * (high - low))
-    ax_s.set_xlabel("offset m − n (query position − key position)")
-    ax_s.set_ylabel("score rope(q, m) · rope(k, n)")
-    ax_s.set_title("One (q, k): the score depends on m − n only")
+    ax_s.set_xlabel("offset Δ = i − j (query position − key position)")
+    ax_s.set_ylabel("score rope(q, i) · rope(k, j)")
+    ax_s.set_title("One (q, k): the score depends on i − j only")
     ax_s.legend(loc="lower center", fontsize=11, ncol=3, title="key at position", framealpha=0.95)
 
     far = np.arange(0, 1001)
     same = np.repeat(q, far.size, 0)
-    scores = (rope(same, far) * rope(q, [0])).sum(axis=1)  # q at position m against q at 0
+    scores = (rope(same, far) * rope(q, [0])).sum(axis=1)  # q at position i against q at 0
     average = np.cos(far[:, None] * pair_frequencies(d)).mean(axis=1)  # (1001,)
     ax_d.plot(far, scores / scores[0], color="0.7", lw=0.8, label="one random q")
     ax_d.plot(far, average, color=PLAIN, lw=1.8, label="average over random q")
     ax_d.set_ylim(-0.45, 1.25)
-    ax_d.set_xlabel("offset |m − n|")
+    ax_d.set_xlabel("offset |Δ| = |i − j|")
     ax_d.set_ylabel("score / score at offset 0")
     ax_d.set_title("q = k: the score falls away from offset 0")
     ax_d.legend(loc="upper right", fontsize=11)
@@ -416,15 +433,26 @@ def _slope_label(slope: float) -> str:
 
 def alibi_figure(num_heads: int = 8, n: int = 12, heads=(0, 7)):
     """Left and middle: the bias of two heads (steepest and gentlest slope) for n tokens,
-    causal part only, each on its own colour scale. Right: the attention weights of the last
-    query when every content score is equal (the bias alone), one line per head."""
+    causal part only, each on its own colour scale; the masked future keys grey, labelled.
+    Right: the attention weights of the last query when every content score is equal (the
+    bias alone), one line per head."""
     bias = alibi_bias(num_heads, n)  # (h, n, n)
     slopes = alibi_slopes(num_heads)
     causal = np.tril(np.ones((n, n), dtype=bool))
     fig, axes = _figure(1, 3, figsize=(17, 5.4), left=0.8, wspace=0.45, right=0.3, top=0.6)
     for ax, head in zip(axes[:2], heads, strict=True):
-        shown = np.where(causal, bias[head], np.nan)  # the future is masked: left blank
-        image = ax.imshow(shown, cmap="Purples_r", vmin=bias[head][causal].min(), vmax=0)
+        shown = np.where(causal, bias[head], np.nan)  # the future is masked: drawn grey
+        colours = plt.get_cmap("Purples_r").with_extremes(bad="0.6")  # 0 is white, not grey
+        image = ax.imshow(shown, cmap=colours, vmin=bias[head][causal].min(), vmax=0)
+        ax.text(
+            n * 0.7,
+            n * 0.22,
+            "future keys\n(masked)",
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=12,
+        )
         ax.set_title(f"head {head}: bias = −{_slope_label(slopes[head])} · (i − j)")
         ax.set_xlabel("key position j")
         ax.set_ylabel("query position i")
@@ -432,7 +460,7 @@ def alibi_figure(num_heads: int = 8, n: int = 12, heads=(0, 7)):
     weights = softmax(bias[:, n - 1, :], axis=-1)  # (h, n): equal content, last query
     distance = np.arange(n)[::-1]  # key j is n - 1 - j tokens back
     for head in range(num_heads):
-        label = f"head {head}: m = {_slope_label(slopes[head])}"
+        label = f"head {head}: slope {_slope_label(slopes[head])}"
         axes[2].plot(distance, weights[head], "o-", ms=5, label=label)
     axes[2].set_xlabel("distance i − j (tokens back)")
     axes[2].set_ylabel("attention weight")
@@ -445,21 +473,31 @@ def alibi_figure(num_heads: int = 8, n: int = 12, heads=(0, 7)):
 # --- 7. longer than in training ------------------------------------------------------------------
 
 SCHEME_COLOURS = {"sinusoidal": "#1f77b4", "rope": "#d62728", "alibi": "#2ca02c"}
+SCHEME_COLOURS["alibi, slope 1/256"] = "#98df8a"  # the same scheme, lighter
 
 
-def length_figure(lengths, accuracy: dict, by_position: dict, blind, train_length: int):
+def length_figure(
+    lengths,
+    accuracy: dict,
+    by_position: dict,
+    blind,
+    train_length: int,
+    blind_label: str = "best without positions",
+    first_graded: int = 2,
+):
     """Left: held-out accuracy against the test length, one line per positional scheme
-    (``accuracy = {scheme: [...]}``, one value per length), with the best a model blind to
-    positions can do (``blind``, one value per length) and the training length marked.
-    Right: accuracy at each query position of the longest length (``by_position = {scheme:
-    (n,) array}``; positions without a target are not drawn)."""
+    (``accuracy = {scheme: [...]}``, one value per length), with a baseline without
+    positions (``blind``, one value per length, dashed, named ``blind_label``) and the
+    training length marked. Right: accuracy at each query position of the longest length
+    (``by_position = {scheme: (n,) array}``); positions before ``first_graded`` have no
+    target and are not drawn."""
     lengths = np.asarray(lengths, dtype=float)
     fig, (ax_n, ax_p) = _figure(1, 2, figsize=(15, 5.2), left=0.9, wspace=0.25, top=0.6)
     for scheme, values in accuracy.items():
         ax_n.plot(
             lengths, values, "o-", ms=8, lw=2, color=SCHEME_COLOURS.get(scheme), label=scheme
         )
-    ax_n.plot(lengths, blind, "k--", lw=1.5, label="best without positions")
+    ax_n.plot(lengths, blind, "k--", lw=1.5, label=blind_label)
     ax_n.axvline(train_length, color="0.5", lw=1, ls=":")
     ax_n.text(train_length * 1.04, 0.05, "training length", color="0.35", fontsize=11)
     _n_axis(ax_n, lengths)
@@ -472,7 +510,7 @@ def length_figure(lengths, accuracy: dict, by_position: dict, blind, train_lengt
     longest = int(lengths[-1])
     for scheme, values in by_position.items():
         values = np.asarray(values, dtype=float)
-        graded = np.arange(values.size) >= 2  # the first two positions have no target
+        graded = np.arange(values.size) >= first_graded  # the first ones have no target
         ax_p.plot(
             np.arange(values.size)[graded],
             values[graded],
@@ -499,6 +537,78 @@ def length_figure(lengths, accuracy: dict, by_position: dict, blind, train_lengt
     ax_p.set_ylabel("accuracy at that position")
     ax_p.set_title(f"Where the answers are right, n = {longest}")
     ax_p.legend(loc="upper right", fontsize=11, ncol=3)
+    return fig
+
+
+def rope_offset_figure(scores, by_position, train_length: int, right_offset: int = 1):
+    """Why a RoPE model trained on short inputs fails from some position on. Left: its mean
+    score against the offset Δ = i - j (``scores (n,)``, Δ = 0 .. n-1, causal: keys at or
+    before the query), the offsets seen in training (< ``train_length``) shaded, the right
+    offset's score as a line; every offset scoring above it is marked. Right: accuracy at
+    each query position (``by_position (n,)``), with the same offsets marked: query i has a
+    key that far back once i >= Δ."""
+    scores, by_position = np.asarray(scores, dtype=float), np.asarray(by_position, dtype=float)
+    offsets = np.arange(scores.size)
+    rivals = offsets[(scores > scores[right_offset]) & (offsets != right_offset)]
+    fig, (ax_s, ax_p) = _figure(1, 2, figsize=(15, 5), left=0.9, wspace=0.25, top=0.6)
+    for ax in (ax_s, ax_p):
+        ax.axvspan(-0.5, train_length - 0.5, color="0.9", zorder=0)
+        for rival in rivals:
+            ax.axvline(rival, color=RECOMPUTE, lw=1.5, ls=":")
+    ax_s.plot(offsets, scores, "o-", ms=4, lw=1.5, color=SCHEME_COLOURS["rope"])
+    ax_s.axhline(scores[right_offset], color="black", lw=1, ls="--")
+    ax_s.plot(right_offset, scores[right_offset], "o", ms=10, color="black")
+    ax_s.annotate(
+        f"Δ = {right_offset}: the right key",
+        (right_offset, scores[right_offset]),
+        xytext=(12, 10),
+        textcoords="offset points",
+        fontsize=11,
+    )
+    for rival in rivals:
+        ax_s.annotate(
+            f"Δ = {rival}",
+            (rival, scores[rival]),
+            xytext=(0, 8),
+            textcoords="offset points",
+            ha="center",
+            fontsize=11,
+            color=RECOMPUTE,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )
+    low, high = scores.min(), scores.max()
+    ax_s.set_ylim(low - 0.1 * (high - low), high + 0.35 * (high - low))
+    ax_s.text(
+        train_length / 2 - 0.5,
+        high + 0.33 * (high - low),
+        "trained\noffsets",
+        ha="center",
+        va="top",
+        fontsize=10,
+        color="0.35",
+    )
+    ax_s.set_xlabel("offset Δ = i − j (query − key position)")
+    ax_s.set_ylabel("mean score q · k / √d_k")
+    ax_s.set_title("RoPE model: score against offset")
+    graded = offsets >= right_offset  # earlier queries have no key that far back: no target
+    ax_p.plot(
+        offsets[graded], by_position[graded], "o-", ms=4, lw=1.5, color=SCHEME_COLOURS["rope"]
+    )
+    ax_p.set_ylim(0, 1.15)
+    ax_p.text(
+        train_length / 2 - 0.5,
+        0.03,
+        "trained\npositions",
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        color="0.35",
+    )
+    ax_p.set_xlabel("query position i")
+    ax_p.set_ylabel("accuracy at that position")
+    ax_p.set_title("RoPE model: where its answers are right")
+    for ax in (ax_s, ax_p):
+        ax.set_xlim(-0.5, scores.size - 0.5)
     return fig
 
 
