@@ -321,6 +321,7 @@ class OffsetExplorer(Explorer):
             )
             return view, 360
         cell, height, fmt = (40, 26, _BlankZero) if d <= 8 else (30, 18, _ShortZero)
+        width = 24 + d * (cell + 1)  # the row labels, then d cells and their borders
         view = heatmap_html(
             matrix,
             vmin=-1.0,
@@ -333,9 +334,9 @@ class OffsetExplorer(Explorer):
             cell=cell,
             height=height,
             font=13 if d <= 8 else 12,
-            width="min-content",  # the long axis names wrap above the table
+            width=width,  # the long axis names wrap above the table, even in a static view
         )
-        return view, 24 + d * (cell + 1)
+        return view, width
 
     def draw(self) -> str:
         k, d = self.k.value, self.d_model.value
@@ -343,7 +344,7 @@ class OffsetExplorer(Explorer):
         left, left_width = self.matrix_view(s["matrix"])
         _, ks, sim = _offset_tables(d, self.base_value)
         lo, hi = min(float(sim.min()), 0.0), d / 2
-        width, height = min(440, 810 - left_width), 250  # the chart takes the rest of the row
+        width, height = min(440, 800 - left_width), 250  # the chart takes the rest of the row
         chart = line_chart_svg(
             ks,
             {"PE[p] · PE[p + k] = Σ cos(k·w_i)": sim},

@@ -148,10 +148,19 @@ def image_html(
     bar = colours(np.linspace(vmax, vmin, 64)[:, None], vmin, vmax, cmap)
     bar_png = base64.b64encode(png_bytes(bar)).decode("ascii")
     pixel = "image-rendering:pixelated;image-rendering:crisp-edges"
+    # the vertical label as SVG text: a static view keeps it (an untrusted output loses CSS
+    # writing-mode and transform, and the label would lie flat and push the chart aside)
+    side = svg_chart(
+        16,
+        height,
+        [
+            f'<text transform="translate(12,{height / 2}) rotate(-90)" text-anchor="middle">'
+            f"{_esc(ylabel)} (0 at top, {rows - 1} at bottom)</text>"
+        ],
+    )
     body = (
         f'<div style="display:flex;gap:4px;align-items:flex-start;{CHART_FONT};line-height:1.2">'
-        f'<div style="writing-mode:vertical-rl;transform:rotate(180deg);text-align:center;'
-        f'height:{height}px">{_esc(ylabel)} (0 at top, {rows - 1} at bottom)</div>'
+        f"{side}"
         f'<div><img alt="heatmap" src="data:image/png;base64,{image}" '
         f'style="display:block;width:{width}px;height:{height}px;max-width:none;{pixel};'
         f'border:1px solid #999"/>'
