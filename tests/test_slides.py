@@ -1,0 +1,65 @@
+"""Every notebook is also a slide deck (jupyterlab-rise serves it at /rise/<path>).
+
+The structure is checked here; that each slide fits a 1280x720 window is checked in the
+browser (tests/e2e/test_slides_in_browser.py, ``make e2e``).
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "notes", "skip"}
+HIDDEN = {"notes", "skip"}  # on the notebook page, not on the projected slide
+MAX_WORDS = 120
+
+
+def slide_type(cell) -> str | None:
+    return cell.metadata.get("slideshow", {}).get("slide_type")
+
+
+def visible_words(markdown: str) -> int:
+    """Words a viewer reads on the slide: link targets, HTML comments and LaTeX commands
+    are not read; a CJK character counts as one word."""
+    text = re.sub(r"<!--.*?-->", " ", markdown, flags=re.S)
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # [label](target) -> [label]
+    text = re.sub(r"\\[A-Za-z]+", " ", text)  # \sqrt, \frac
+    return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’.-]*|[\u3400-\u9fff]", text))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_has_a_slide_type_and_the_first_starts_a_slide(path):
+    cells = nbformat.read(path, as_version=4).cells
+    missing = [i for i, cell in enumerate(cells) if slide_type(cell) not in SLIDE_TYPES]
+    assert not missing, f"cells without a valid slideshow.slide_type: {missing}"
+    assert slide_type(cells[0]) == "slide"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_visible_markdown_cell_is_too_long_for_a_slide(path):
+    cells = nbformat.read(path, as_version=4).cells
+    long = {
+        i: visible_words(cell.source)
+        for i, cell in enumerate(cells)
+        if cell.cell_type == "markdown"
+        and slide_type(cell) not in HIDDEN
+        and visible_words(cell.source) > MAX_WORDS
+    }
+    assert not long, f"cells over {MAX_WORDS} words (move prose into a notes cell): {long}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_optional_parts_are_subslides_marked_in_their_heading(path):
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        heading = cell.cell_type == "markdown" and cell.source.lstrip().startswith("#")
+        if heading and "(optional)" in cell.source.splitlines()[0].lower():
+            assert slide_type(cell) in {"slide", "subslide"}, f"cell {i}: optional part"
+
+
+def test_word_count():
+    assert visible_words("Two words") == 2
+    assert visible_words("[Index](../README.md) <!-- nav -->") == 1
+    assert visible_words("$\\sqrt{d_k}$ 残差连接") == 2 + 4
