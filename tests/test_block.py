@@ -652,6 +652,15 @@ def test_the_notebooks_numbers():
 # --- figures --------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=[False, True], ids=["default", "presentation"])
+def presentation(request):
+    """Run the test in the default and in the presentation style; restore the style after."""
+    from utils.notebook import figure_style
+
+    with figure_style(presentation=request.param):
+        yield request.param
+
+
 def canvas_gaps(fig) -> dict:
     """Inches between the drawn content and each edge of the canvas (shown uncropped)."""
     box = fig.get_tightbbox(fig.canvas.get_renderer())
@@ -659,7 +668,8 @@ def canvas_gaps(fig) -> dict:
     return {"left": box.x0, "bottom": box.y0, "right": width - box.x1, "top": height - box.y1}
 
 
-def test_figures_draw_inside_their_canvas_with_large_text():
+def test_figures_draw_inside_their_canvas_with_large_text(presentation):
+    """In both styles (the presentation style's text is larger still: at least 13.5 pt)."""
     from utils.plotting import block as figs
 
     cheap = [name for name in figs.FIGURES if "gradient" not in name]  # those measure, slowly
@@ -672,7 +682,8 @@ def test_figures_draw_inside_their_canvas_with_large_text():
             assert gap >= 0.03, f"{name}: content cut off at the {side} edge"
             assert gap <= 1.0, f"{name}: {gap:.2f} in of empty margin on the {side}"
         sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
-        assert min(sizes) >= 10, f"{name} has text smaller than 10 pt"
+        smallest = 13.5 if presentation else 10
+        assert min(sizes) >= smallest, f"{name} has text smaller than {smallest} pt"
         plt.close(fig)
     assert all(name.startswith("04_") for name in figs.FIGURES)
 

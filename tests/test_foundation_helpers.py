@@ -5,6 +5,7 @@ import io
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import matplotlib.text
 import nbformat
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.conftest import load_script
 from utils.exercises.base import Feedback, attempt, correct, wrong, wrong_shape
+from utils.notebook import figure_style
 from utils.plotting import annotated_heatmap, attention_heatmap, save_figure
 from utils.plotting.core import _power_label, power_ticks
 from utils.widgets import Explorer, figure_bundle
@@ -178,11 +180,30 @@ def every_figure():
     return figures
 
 
+@pytest.fixture(params=[False, True], ids=["default", "presentation"])
+def presentation(request):
+    """Each test using it runs in the default and in the presentation style (setup's figure
+    style); matplotlib's settings and the style are restored afterwards."""
+    with figure_style(presentation=request.param):
+        yield request.param
+
+
+def font_sizes(fig) -> list[float]:
+    """The size in points of every text the figure draws (tick labels, titles, legends, ...)."""
+    fig.canvas.draw()
+    texts = fig.findobj(lambda artist: isinstance(artist, matplotlib.text.Text))
+    return [t.get_fontsize() for t in texts if t.get_visible() and t.get_text().strip()]
+
+
 @pytest.mark.parametrize("name", sorted(every_figure()))
-def test_every_figure_fits_its_canvas_uncropped(name, tmp_path):
+def test_every_figure_fits_its_canvas_uncropped(name, tmp_path, presentation):
     """Shown uncropped (bbox_inches=None), nothing is cut off at the canvas edge and no side
-    is left with a big empty margin: the drawn content's tight box lies inside the canvas."""
+    is left with a big empty margin: the drawn content's tight box lies inside the canvas,
+    in both styles. In the presentation style every text is PRESENTATION_SCALE times larger
+    (the smallest and the largest: no size written in points that ignore the style)."""
     from PIL import Image
+
+    from utils.notebook import PRESENTATION_SCALE
 
     fig = every_figure()[name]()
     png = save_figure(fig, tmp_path / "figure.png")
@@ -194,6 +215,14 @@ def test_every_figure_fits_its_canvas_uncropped(name, tmp_path):
     for side, gap in gaps.items():
         assert gap >= 0.03, f"{name}: content cut off at the {side} edge ({gap:.2f} in)"
         assert gap <= 1.0, f"{name}: {gap:.2f} in of empty margin on the {side}"
+    if presentation:
+        larger = font_sizes(fig)
+        with figure_style(presentation=False):
+            default = every_figure()[name]()
+            sizes = font_sizes(default)
+            plt.close(default)
+        for pick in (min, max):
+            assert pick(larger) == pytest.approx(PRESENTATION_SCALE * pick(sizes)), pick
     plt.close(fig)
 
 
@@ -227,6 +256,34 @@ def test_setup_shows_inline_figures_uncropped_in_a_kernel():
 def test_setup_outside_ipython_only_seeds_and_styles():
     from utils.notebook import CLASSROOM_STYLE, setup
 
-    rng = setup(3)
-    assert rng.integers(100) == np.random.default_rng(3).integers(100)
-    assert plt.rcParams["font.size"] == CLASSROOM_STYLE["font.size"]
+    with figure_style(), np.printoptions():  # restores the style and printing afterwards
+        rng = setup(3)
+        assert rng.integers(100) == np.random.default_rng(3).integers(100)
+        assert plt.rcParams["font.size"] == CLASSROOM_STYLE["font.size"]
+
+
+def test_setup_switches_the_presentation_style_on_and_off(monkeypatch):
+    """setup(presentation=True) and ATTENTION_PRESENTATION=1 both switch to the presentation
+    style (text PRESENTATION_SCALE times larger); setup() goes back to the default."""
+    from utils import notebook
+    from utils.plotting.core import points
+
+    size = notebook.CLASSROOM_STYLE["font.size"]
+    with figure_style(), np.printoptions():
+        monkeypatch.delenv(notebook.PRESENTATION_VARIABLE, raising=False)
+        notebook.setup(presentation=True)
+        assert notebook.presentation_scale() == notebook.PRESENTATION_SCALE == 1.35
+        assert plt.rcParams["font.size"] == pytest.approx(1.35 * size)
+        assert points(10) == pytest.approx(13.5)
+        notebook.setup()
+        assert notebook.presentation_scale() == 1.0 and points(10) == 10
+        assert plt.rcParams["font.size"] == size
+        monkeypatch.setenv(notebook.PRESENTATION_VARIABLE, "1")
+        notebook.setup()
+        assert notebook.presentation_scale() == 1.35
+        assert plt.rcParams["axes.titlesize"] == pytest.approx(1.35 * 13)
+        notebook.setup(presentation=False)  # an explicit False beats the variable
+        assert notebook.presentation_scale() == 1.0
+        monkeypatch.delenv(notebook.PRESENTATION_VARIABLE)
+        notebook.setup(presentation=True)
+    assert notebook.presentation_scale() == 1.0  # figure_style restored the default

@@ -496,6 +496,15 @@ def test_experiment_is_the_notebooks_cells():
 # --- figures --------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=[False, True], ids=["default", "presentation"])
+def presentation(request):
+    """Run the test in the default and in the presentation style; restore the style after."""
+    from utils.notebook import figure_style
+
+    with figure_style(presentation=request.param):
+        yield request.param
+
+
 @pytest.fixture(scope="module")
 def short_runs():
     return {
@@ -520,7 +529,7 @@ def _figures(runs):
 
 
 @pytest.mark.parametrize("name", ["training shift", "training lookup", "compare", "mask bug"])
-def test_figures_fit_their_canvas_uncropped(name, short_runs):
+def test_figures_fit_their_canvas_uncropped(name, short_runs, presentation):
     fig = _figures(short_runs)[name]()
     fig.canvas.draw()
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, of the drawn content

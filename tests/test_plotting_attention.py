@@ -5,8 +5,17 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
 
+from utils.notebook import figure_style  # noqa: E402
 from utils.plotting.attention import attention_weights_figure  # noqa: E402
+
+
+@pytest.fixture(params=[False, True], ids=["default", "presentation"])
+def presentation(request):
+    """Run the test in the default and in the presentation style; restore the style after."""
+    with figure_style(presentation=request.param):
+        yield request.param
 
 
 def test_heatmap_has_token_labels_and_readable_text():
@@ -30,7 +39,8 @@ def test_mask_polarity_title_says_the_last_token_sees_nothing():
     plt.close(fig)
 
 
-def test_every_figure_fits_a_720_pixel_slide():
+def test_every_figure_fits_a_720_pixel_slide(presentation):
+    """In both styles: the presentation style's larger text grows a canvas, within a slide."""
     from utils.plotting.attention import FIGURES
 
     for name, make in FIGURES.items():

@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from utils.examples import SENTENCE  # noqa: E402
+from utils.notebook import figure_style  # noqa: E402
 from utils.plotting.heads import (  # noqa: E402
     FIGURES,
     concatenation_diagram,
@@ -21,6 +22,13 @@ from utils.plotting.heads import (  # noqa: E402
     short_weight,
     split_diagram,
 )
+
+
+@pytest.fixture(params=[False, True], ids=["default", "presentation"])
+def presentation(request):
+    """Run the test in the default and in the presentation style; restore the style after."""
+    with figure_style(presentation=request.param):
+        yield request.param
 
 
 def drawn_tick_labels(axis):
@@ -79,7 +87,7 @@ def test_head_heatmaps_one_axes_per_head_plus_one_colour_bar():
 
 
 @pytest.mark.parametrize("tokens", [["x0", "x1", "x2", "x3"], ["because", "a", "b", "tired"]])
-def test_head_heatmaps_draw_no_label_over_the_next_head(tokens):
+def test_head_heatmaps_draw_no_label_over_the_next_head(tokens, presentation):
     """Notebook 02's figure of two heads: head 1's query label was drawn over head 0's
     colour-bar ticks."""
     weights = np.random.default_rng(0).dirichlet(np.ones(4), size=(2, 4))  # (h, n, n)
@@ -89,7 +97,7 @@ def test_head_heatmaps_draw_no_label_over_the_next_head(tokens):
     plt.close(fig)
 
 
-def test_it_figure_writes_out_only_the_it_row_large():
+def test_it_figure_writes_out_only_the_it_row_large(presentation):
     fig = it_heads_figure()
     fig.canvas.draw()
     heads = [ax for ax in fig.axes if ax.texts]
@@ -98,11 +106,13 @@ def test_it_figure_writes_out_only_the_it_row_large():
     assert all(len(row) == len(SENTENCE) for row in values)
     assert values[0][SENTENCE.index("animal")] == ".97"
     assert values[1][SENTENCE.index("tired")] == ".99"
-    assert min(t.get_fontsize() for ax in heads for t in ax.texts) >= 12
+    assert min(t.get_fontsize() for ax in heads for t in ax.texts) >= (16 if presentation else 12)
     assert "1/11" in fig.get_supxlabel()
     assert_no_text_overlaps_another_axes(fig)
     width, height = fig.get_size_inches() * 100
-    assert width <= 1200 and height <= 620  # shown at full size in a notebook and on a slide
+    # shown at full size in a notebook and on a slide
+    max_width, max_height = (1280, 720) if presentation else (1200, 620)
+    assert width <= max_width and height <= max_height
     plt.close(fig)
 
 
@@ -116,7 +126,7 @@ def test_short_weight():
     ]
 
 
-def test_cost_figure_title_stands_clear_of_the_panel_titles():
+def test_cost_figure_title_stands_clear_of_the_panel_titles(presentation):
     fig = cost_figure()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

@@ -4,6 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from utils.notebook import figure_style
 from utils.pe_properties import offset_similarity, shift_matrix
 from utils.plotting import positional as figs
 from utils.positional import sinusoidal_encoding
@@ -13,6 +14,13 @@ from utils.positional import sinusoidal_encoding
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.fixture(params=[False, True], ids=["default", "presentation"])
+def presentation(request):
+    """Run the test in the default and in the presentation style; restore the style after."""
+    with figure_style(presentation=request.param):
+        yield request.param
 
 
 @pytest.mark.parametrize("name", sorted(figs.FIGURES))
@@ -52,7 +60,7 @@ def test_pe_variants_shows_the_three_variants_each_with_a_zoom():
     assert panels[-1].get_xlabel() == panels[-2].get_xlabel() == "column of PE"
 
 
-def test_pe_variants_side_by_side_has_room_for_its_titles():
+def test_pe_variants_side_by_side_has_room_for_its_titles(presentation):
     fig = figs.pe_variants_figure(50, 128)
     panels = _panels(fig)
     assert len(panels) == 4
@@ -120,7 +128,7 @@ def test_beyond_training_offsets_span_the_same_range_as_positions():
     assert right.lines[0].get_xdata()[-1] == 200  # the training window is a quarter of it
 
 
-def test_legends_say_column_and_are_readable():
+def test_legends_say_column_and_are_readable(presentation):
     for fig in (figs.dimension_curves_figure(), figs.beyond_training_figure()):
         for ax in _panels(fig):
             legend = ax.get_legend()

@@ -4,6 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from utils.notebook import figure_style
 from utils.plotting import scale as figs
 from utils.positional import alibi_slopes
 
@@ -12,6 +13,13 @@ from utils.positional import alibi_slopes
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.fixture(params=[False, True], ids=["default", "presentation"])
+def presentation(request):
+    """Run the test in the default and in the presentation style; restore the style after."""
+    with figure_style(presentation=request.param):
+        yield request.param
 
 
 def _inside_canvas(fig) -> bool:
@@ -79,7 +87,7 @@ def _rope_scores():
 
 
 @pytest.mark.parametrize("name", sorted(_all_figures()))
-def test_every_figure_is_titled_labelled_and_inside_its_canvas(name):
+def test_every_figure_is_titled_labelled_and_inside_its_canvas(name, presentation):
     fig = _all_figures()[name]()
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.axison]
     assert panels

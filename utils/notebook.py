@@ -4,6 +4,7 @@ presentation style for a projector."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import matplotlib as mpl
 import numpy as np
@@ -41,18 +42,42 @@ def setup(seed: int = SEED, presentation: bool | None = None) -> np.random.Gener
     reads it) makes figure text and explorer views :data:`PRESENTATION_SCALE` times larger,
     for a projector; the default style is unchanged.
     """
-    global _presentation
     if presentation is None:
         presentation = os.environ.get(PRESENTATION_VARIABLE, "").lower() in ("1", "true", "yes")
-    _presentation = bool(presentation)
     np.random.seed(seed)  # noqa: NPY002 - seeds any legacy np.random.* call too
     np.set_printoptions(precision=3, suppress=True, linewidth=100)
-    mpl.rcParams.update(CLASSROOM_STYLE)
-    if _presentation:
-        for key in ("font.size", "axes.titlesize", "axes.labelsize"):
-            mpl.rcParams[key] = CLASSROOM_STYLE[key] * PRESENTATION_SCALE
+    _set_figure_style(bool(presentation))
     show_figures_uncropped()
     return np.random.default_rng(seed)
+
+
+def _set_figure_style(presentation: bool) -> None:
+    """The figure part of :func:`setup`: matplotlib's rcParams and :func:`presentation_scale`."""
+    global _presentation
+    _presentation = presentation
+    mpl.rcParams.update(CLASSROOM_STYLE)
+    if presentation:
+        for key in ("font.size", "axes.titlesize", "axes.labelsize"):
+            mpl.rcParams[key] = CLASSROOM_STYLE[key] * PRESENTATION_SCALE
+
+
+@contextmanager
+def figure_style(presentation: bool = False):
+    """Draw in the classroom figure style of :func:`setup` (the presentation style with
+    ``presentation=True``) inside the ``with`` block; afterwards matplotlib's settings and
+    the style are as they were. For tests, and for a look at a figure in the other style::
+
+        with figure_style(presentation=True):
+            fig = attention_weights_figure()
+    """
+    global _presentation
+    before = _presentation
+    with mpl.rc_context():  # restores matplotlib's settings when the block ends
+        _set_figure_style(presentation)
+        try:
+            yield
+        finally:
+            _presentation = before
 
 
 def presentation_scale() -> float:

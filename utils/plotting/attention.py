@@ -17,7 +17,15 @@ from utils.examples import (
     toy_attention,
     toy_example,
 )
-from utils.plotting.core import attention_heatmap, power_ticks, subplots
+from utils.plotting.core import (
+    attention_heatmap,
+    extra_lines,
+    inches,
+    points,
+    power_ticks,
+    subplots,
+    wrap,
+)
 
 
 def attention_weights_figure(weights=None, tokens=None, title=None):
@@ -25,11 +33,20 @@ def attention_weights_figure(weights=None, tokens=None, title=None):
     if weights is None:
         weights = toy_attention()[1]
         tokens = list(TOKENS) if tokens is None else tokens
-        title = title or "Attention weights of the toy sentence (rows sum to 1)"
-    # margins in inches: the title, key labels and key ticks above, query labels to the left
-    fig, ax = subplots(figsize=(6.5, 5.5), left=0.95, bottom=0.25, right=0.5, top=0.95)
+        title = title or wrap("Attention weights of the toy sentence", "(rows sum to 1)")
+    # margins in inches: the title, key labels and key ticks above, query labels to the left;
+    # in the presentation style the heatmap keeps its size and the canvas grows
+    extra = extra_lines(title.count("\n"), 13)
+    fig, ax = subplots(
+        figsize=(6.5, 5.5 + extra),
+        left=0.95,
+        bottom=0.25,
+        right=0.5,
+        top=0.95 + extra,
+        grow="both",
+    )
     attention_heatmap(weights, tokens, tokens, ax=ax)
-    ax.set_title(title, pad=12)
+    ax.set_title(title, pad=points(12))
     return fig
 
 
@@ -44,32 +61,35 @@ def compare_attention(
     ``note``: one line of text under the panels.
     """
     # room above each panel for its title over the key labels, and above them for a suptitle
-    top = 1.4 if suptitle else 1.0
+    # (lines that the presentation style breaks, :func:`~utils.plotting.core.wrap`, add room)
+    extra = extra_lines(suptitle.count("\n"), 14) if suptitle else 0.0
+    top = 1.4 + extra if suptitle else 1.0
     fig, axes = subplots(
         1,
         len(matrices),
-        figsize=(5.6 * len(matrices), 5.0),
+        figsize=(5.6 * len(matrices), 5.0 + extra),
         left=0.9,
         bottom=0.6 if note else 0.25,
         right=0.5,
         top=top,
         wspace=0.35,
+        grow="both",
     )
     blocked = [None] * len(matrices) if blocked is None else blocked
     panels = zip(np.atleast_1d(axes), matrices, titles, blocked, strict=True)
     for ax, matrix, title, blocked_cells in panels:
         attention_heatmap(matrix, tokens, tokens, ax=ax)
-        ax.set_title(title, pad=46)  # over the key labels, with air between
+        ax.set_title(title, pad=points(46))  # over the key labels, with air between
         ax.images[0].set_clim(0.0, vmax)
         if blocked_cells is not None:
             hatch_blocked(ax, blocked_cells)
         if row_sums:
             write_row_sums(ax, matrix)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=14)
+        fig.suptitle(suptitle, fontsize=points(14))
     if note:
-        y = 0.15 / fig.get_size_inches()[1]  # a line above the bottom edge
-        fig.text(0.5, y, note, ha="center", va="bottom", fontsize=12)
+        y = inches(0.15) / fig.get_size_inches()[1]  # a line above the bottom edge
+        fig.text(0.5, y, note, ha="center", va="bottom", fontsize=points(12))
     return fig
 
 
@@ -90,7 +110,7 @@ def write_row_sums(ax, matrix) -> None:
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.17)
     n_k = matrix.shape[1]
     x = n_k - 0.5 + 0.12  # data units: just right of the last column
-    ax.text(x, -0.5, "sum", ha="left", va="bottom", fontsize=11, color="0.3")
+    ax.text(x, -0.5, "sum", ha="left", va="bottom", fontsize=points(11), color="0.3")
     for r, total in enumerate(np.asarray(matrix).sum(axis=-1)):
         colour = "black" if np.isclose(total, 1.0) else "tab:red"
         ax.text(x, r, f"{total:.2f}", ha="left", va="center", color=colour, clip_on=False)
@@ -127,9 +147,9 @@ def mask_polarity_figure():
         [good, bad],
         ["causal_mask(4): True = may attend", "TF-style mask read as True = may attend"],
         list(TOKENS),
-        suptitle=(
-            "Flipped polarity: each token attends only to later tokens; "
-            "the last one, with none, sees nothing"
+        suptitle=wrap(
+            "Flipped polarity: each token attends only to later tokens;",
+            "the last one, with none, sees nothing",
         ),
         blocked=[~right, ~tf_style.astype(bool)],  # (n, n) each: True = blocked
         note="hatched grey: a key the mask blocks (its weight is 0 by construction)",
@@ -163,7 +183,7 @@ def scaling_figure(stats=None):
     ax.set(title="Variance of the scores", xlabel="d_k", ylabel="variance")
     ax.set_ylim(3e-4, 3e4)  # the data span about 1e-3 to 1e3, with room for the legend
     ax.set_yticks([10.0**k for k in range(-2, 5, 2)])  # every other power: readable
-    ax.legend(handles=[prediction], loc="upper left", fontsize=11)  # only the dashes
+    ax.legend(handles=[prediction], loc="upper left", fontsize=points(11))  # only the dashes
     panels = [
         (axes[0, 1], "max_weight", "Largest softmax weight", "mean max weight"),
         (axes[1, 0], "entropy", "Entropy of the weights", "entropy (nats)"),
@@ -181,16 +201,18 @@ def scaling_figure(stats=None):
     axes[1, 1].axhline(jac_uniform, color="grey", ls=":")
     for ax in axes.flat:
         power_ticks(ax.xaxis, base=2)
-    fig.suptitle("Why divide by √d_k: measured on random unit-variance vectors", fontsize=15)
+    fig.suptitle(
+        "Why divide by √d_k: measured on random unit-variance vectors", fontsize=points(15)
+    )
     handles, labels = axes[0, 1].get_legend_handles_labels()
     fig.legend(
         handles,
         labels,
         loc="upper center",
-        bbox_to_anchor=(0.5, 1 - 0.4 / height),
+        bbox_to_anchor=(0.5, 1 - inches(0.4) / height),
         ncol=len(labels),
         frameon=False,
-        fontsize=12,
+        fontsize=points(12),
     )
     return fig
 

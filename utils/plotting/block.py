@@ -25,6 +25,7 @@ from utils.block import (
     stream_norms,
 )
 from utils.cost import attention_macs
+from utils.plotting.core import extra_lines, points, presenting, set_margins, wrap
 
 COLOURS = {
     "attn": "#fcd9b6",  # orange: attention
@@ -34,30 +35,25 @@ COLOURS = {
 }
 
 
-def _margins(fig, left, bottom, right, top, wspace=None, hspace=None):
-    """Place the panels ``left``/``bottom``/``right``/``top`` inches from the canvas edges."""
-    width, height = fig.get_size_inches()
-    fig.subplots_adjust(
-        left=left / width,
-        bottom=bottom / height,
-        right=1 - right / width,
-        top=1 - top / height,
-        wspace=wspace,
-        hspace=hspace,
-    )
-
-
 # --- the layers as diagrams -------------------------------------------------------------------
 
 BOX_W = 3.2  # width of a box in data units (the panels are drawn at equal aspect)
 
 
+def _box_width() -> float:
+    """:data:`BOX_W`, or wider in the presentation style, where the boxes' labels are larger
+    and the diagrams keep their scale (about 0.71 in per data unit)."""
+    return 4.1 if presenting() else BOX_W
+
+
 def _box(ax, y, height, text, colour, x=0.0, fontsize=13, linestyle="-"):
-    """A rounded box centred at ``x`` from ``y`` to ``y + height`` with ``text`` inside."""
+    """A rounded box centred at ``x`` from ``y`` to ``y + height`` with ``text`` inside
+    (``fontsize`` in the default style)."""
+    width = _box_width()
     ax.add_patch(
         FancyBboxPatch(
-            (x - BOX_W / 2, y),
-            BOX_W,
+            (x - width / 2, y),
+            width,
             height,
             boxstyle="round,pad=0.02,rounding_size=0.12",
             facecolor=colour,
@@ -66,7 +62,7 @@ def _box(ax, y, height, text, colour, x=0.0, fontsize=13, linestyle="-"):
             linestyle=linestyle,
         )
     )
-    ax.text(x, y + height / 2, text, ha="center", va="center", fontsize=fontsize)
+    ax.text(x, y + height / 2, text, ha="center", va="center", fontsize=points(fontsize))
 
 
 def _arrow(ax, start, end, **kw):
@@ -76,9 +72,9 @@ def _arrow(ax, start, end, **kw):
 def _residual_path(ax, y_from, y_to):
     """The skip connection: from the stream at ``y_from`` round the left of the boxes into
     the addition at ``y_to`` (drawn in green, labelled)."""
-    left = -BOX_W / 2 - 0.45
+    left = -_box_width() / 2 - 0.45
     ax.plot([0, left, left], [y_from, y_from, y_to], color="tab:green", lw=2.2)
-    _arrow(ax, (left, y_to), (-BOX_W / 2, y_to), color="tab:green", lw=2.2)
+    _arrow(ax, (left, y_to), (-_box_width() / 2, y_to), color="tab:green", lw=2.2)
     ax.text(
         left - 0.12,
         (y_from + y_to) / 2,
@@ -86,7 +82,7 @@ def _residual_path(ax, y_from, y_to):
         rotation=90,
         ha="right",
         va="center",
-        fontsize=11,
+        fontsize=points(11),
         color="tab:green",
     )
 
@@ -109,13 +105,13 @@ def _sublayer(ax, y, label, colour, norm_first, memory=False):
         top = y + 2.2
         _residual_path(ax, y + 0.2, y + 1.9)
     if memory:  # keys and values from the encoder's output
-        right = BOX_W / 2
+        right = _box_width() / 2
         box_mid = y + (1.7 if norm_first else 0.85)
         ax.text(
             right + 0.5,
             box_mid,
             "K, V from\nthe encoder\n(memory)",
-            fontsize=12,
+            fontsize=points(12),
             ha="left",
             va="center",
             color="tab:red",
@@ -124,36 +120,50 @@ def _sublayer(ax, y, label, colour, norm_first, memory=False):
     return top
 
 
-def _layer_panel(ax, title, sublayers, norm_first, final_norm=False):
-    """Draw one layer bottom-up as the paper's figure 1 does: input at the bottom."""
-    ax.text(0, -0.3, "input x  (n, d_model)", ha="center", va="top", fontsize=12)
+def _layer_panel(ax, title, sublayers, norm_first, final_norm=False, xlim=(-2.7, 3.9)):
+    """Draw one layer bottom-up as the paper's figure 1 does: input at the bottom; ``xlim``
+    in data units (the residual paths on the left, the encoder's K, V on the right)."""
+    ax.text(0, -0.3, "input x  (n, d_model)", ha="center", va="top", fontsize=points(12))
     y = 0.0
     for label, colour, memory in sublayers:
         y = _sublayer(ax, y, label, colour, norm_first, memory)
     if final_norm:  # not part of the layer: once per stack, after its last layer
-        right = BOX_W / 2 + 0.3  # a bracket "x L" around the layer's boxes
+        right = _box_width() / 2 + 0.3  # a bracket "x L" around the layer's boxes
         ax.plot(
             [right - 0.15, right, right, right - 0.15],
             [0.05, 0.05, y - 0.05, y - 0.05],
             color="black",
             lw=1.6,
         )
-        ax.text(right + 0.15, y / 2, "× L\nlayers", ha="left", va="center", fontsize=13)
+        ax.text(right + 0.15, y / 2, "× L\nlayers", ha="left", va="center", fontsize=points(13))
         _arrow(ax, (0, y), (0, y + 0.35))
         _box(ax, y + 0.35, 0.5, "final norm, once per stack", "#eeeeee", 0.0, 11, "--")
         y += 0.85
     _arrow(ax, (0, y), (0, y + 0.45))
-    ax.text(0, y + 0.55, "output  (n, d_model)", ha="center", va="bottom", fontsize=12)
-    ax.set_title(title, fontsize=14)
-    ax.set(xlim=(-2.7, 3.9), ylim=(-1.0, 7.9), aspect="equal")
+    ax.text(0, y + 0.55, "output  (n, d_model)", ha="center", va="bottom", fontsize=points(12))
+    ax.set_title(title, fontsize=points(14))
+    ax.set(xlim=xlim, ylim=(-1.0, 7.9), aspect="equal")
     ax.axis("off")
 
 
 def block_diagram_figure():
     """The encoder layer and the decoder layer of the paper (post-LN), and a pre-LN encoder
-    layer (a variant): each sublayer with its residual connection (green)."""
-    fig, axes = plt.subplots(1, 3, figsize=(14, 7.2))
-    _margins(fig, 0.1, 0.1, 0.1, 0.75, wspace=0.02)
+    layer (a variant): each sublayer with its residual connection (green).
+
+    In the presentation style the boxes are wider for their larger labels, each panel is
+    only as wide as its drawing (on the right: the decoder's K, V from the encoder, the
+    pre-LN layer's "x L layers"), the last title takes three lines, and the canvas grows in
+    height: the diagrams keep about their scale."""
+    if presenting():
+        half = _box_width() / 2
+        left = -half - 0.95  # the residual paths and their labels
+        xlims = ((left, half + 0.35), (left, half + 2.45), (left, half + 1.6))
+        ratios = [high - low for low, high in xlims]
+    else:
+        xlims, ratios = [(-2.7, 3.9)] * 3, None
+    extra = extra_lines(1, 14)  # the pre-LN title's third line
+    fig, axes = plt.subplots(1, 3, figsize=(14, 7.2 + extra), width_ratios=ratios)
+    set_margins(fig, 0.1, 0.1, 0.1, 0.75 + extra, wspace=0.02)
     enc = [
         ("multi-head\nself-attention", COLOURS["attn"], False),
         ("feed-forward", COLOURS["ffn"], False),
@@ -163,11 +173,11 @@ def block_diagram_figure():
         ("multi-head\ncross-attention", COLOURS["cross"], True),
         ("feed-forward", COLOURS["ffn"], False),
     ]
-    _layer_panel(axes[0], "encoder layer\n(the paper: post-LN)", enc, norm_first=False)
-    _layer_panel(axes[1], "decoder layer\n(the paper: post-LN)", dec, norm_first=False)
-    _layer_panel(
-        axes[2], "encoder layer, pre-LN\n(a variant: most current models)", enc, True, True
-    )
+    post = "(the paper: post-LN)"
+    _layer_panel(axes[0], f"encoder layer\n{post}", enc, False, xlim=xlims[0])
+    _layer_panel(axes[1], f"decoder layer\n{post}", dec, False, xlim=xlims[1])
+    pre = "encoder layer, pre-LN\n" + wrap("(a variant:", "most current models)")
+    _layer_panel(axes[2], pre, enc, True, True, xlim=xlims[2])
     return fig
 
 
@@ -192,26 +202,29 @@ def weights_heatmap(ax, weights, row_labels, col_labels, title=""):
     image = ax.imshow(weights, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
     for (r, c), value in np.ndenumerate(weights):
         colour = "white" if value > 0.5 else "black"
-        ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=14, color=colour)
-    ax.set_xticks(range(weights.shape[1]), labels=list(col_labels), fontsize=13)
-    ax.set_yticks(range(weights.shape[0]), labels=list(row_labels), fontsize=13)
+        ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=points(14), color=colour)
+    ax.set_xticks(range(weights.shape[1]), labels=list(col_labels), fontsize=points(13))
+    ax.set_yticks(range(weights.shape[0]), labels=list(row_labels), fontsize=points(13))
     ax.xaxis.set_ticks_position("top")
     ax.tick_params(length=0)
-    ax.set_title(title, fontsize=14, pad=12)
+    ax.set_title(title, fontsize=points(14), pad=points(12))
     return image
 
 
 def cross_attention_figure():
     """The worked example's cross-attention weights without and with the source padding mask:
-    one row per target token (query), one column per source token (key)."""
+    one row per target token (query), one column per source token (key). In the presentation
+    style the heatmaps keep their size, the canvas grows, and the long labels take two lines."""
     ex = cross_attention_example()
-    fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.0))
-    _margins(fig, 1.25, 0.6, 0.2, 0.95, wspace=0.3)
-    titles = ("no mask: <pad> gets weight", "source padding mask: <pad> column is 0")
+    above, below = extra_lines(1, 14), extra_lines(1, 12)  # the second lines, if any
+    fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.0 + above + below))
+    set_margins(fig, 1.25, 0.6 + below, 0.2, 0.95 + above, wspace=0.3, grow="both")
+    titles = ("no mask: <pad> gets weight", wrap("source padding mask:", "<pad> column is 0"))
+    xlabel = wrap("source tokens: keys and values", "(each row sums to 1)")
     for ax, masked, title in zip(axes, (False, True), titles, strict=True):
         weights_heatmap(ax, cross_attention_weights(masked), ex["target"], ex["source"], title)
-        ax.set_xlabel("source tokens: keys and values (each row sums to 1)", fontsize=12)
-    axes[0].set_ylabel("target tokens: queries", fontsize=12)
+        ax.set_xlabel(xlabel, fontsize=points(12))
+    axes[0].set_ylabel("target tokens: queries", fontsize=points(12))
     return fig
 
 
@@ -223,7 +236,10 @@ def norm_axes_figure(batch: int = 2, n: int = 3, d: int = 4):
     token: layer norm averages along a row (one token's features), batch norm down a column
     (one feature over every token of every sequence)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.0))
-    _margins(fig, 1.75, 0.15, 0.1, 0.95, wspace=0.95)
+    # the row labels on the left; in the presentation style the larger titles and captions
+    # reach further past the right panel
+    left, right = (1.45, 0.75) if presenting() else (1.75, 0.1)
+    set_margins(fig, left, 0.15, right, 0.95, wspace=0.95, grow="both")
     rows = [(b, t) for b in range(batch) for t in range(n)]
     captions = {
         "layer": f"one token's {d} features\n-> its own mean and variance",
@@ -235,15 +251,24 @@ def norm_axes_figure(batch: int = 2, n: int = 3, d: int = 4):
                 group = (r == 1) if kind == "layer" else (c == 2)
                 face = "#fdae6b" if group else ("#f0f0f0" if b == 0 else "#dde8f3")
                 ax.add_patch(Rectangle((c, -r - 1), 1, 1, facecolor=face, edgecolor="black"))
-            ax.text(-0.15, -r - 0.5, f"seq {b}, token {t}", ha="right", va="center", fontsize=13)
+            ax.text(
+                -0.15,
+                -r - 0.5,
+                f"seq {b}, token {t}",
+                ha="right",
+                va="center",
+                fontsize=points(13),
+            )
         for c in range(d):
-            ax.text(c + 0.5, 0.15, f"f{c}", ha="center", va="bottom", fontsize=13)
-        ax.text(d / 2, -len(rows) - 0.25, captions[kind], ha="center", va="top", fontsize=13)
+            ax.text(c + 0.5, 0.15, f"f{c}", ha="center", va="bottom", fontsize=points(13))
+        ax.text(
+            d / 2, -len(rows) - 0.25, captions[kind], ha="center", va="top", fontsize=points(13)
+        )
         if kind == "layer":
             title = "layer norm: statistics per token\n(over the features, axis -1)"
         else:
             title = "batch norm: statistics per feature\n(over every token in the batch)"
-        ax.set_title(title, fontsize=14, pad=30)
+        ax.set_title(title, fontsize=points(14), pad=points(30))
         ax.set(xlim=(0, d), ylim=(-len(rows) - 1.5, 0), aspect="equal")
         ax.axis("off")
     return fig
@@ -267,24 +292,26 @@ def block_cost_figure(d_model: int = 512, num_heads: int = 8, d_ff: int = 2048):
     attn = np.array([attention_macs(int(n), d_model, num_heads)["total"] for n in ns]) / 1e9
     ffn = np.array([ffn_macs(int(n), d_model, d_ff) for n in ns]) / 1e9
     fig, ax = plt.subplots(figsize=(9.5, 5.6))
-    _margins(fig, 1.1, 0.85, 0.3, 0.55)
+    set_margins(fig, 1.1, 0.85, 0.3, 0.55)
     ax.loglog(ns, attn, lw=2.5, color="tab:orange", label="self-attention (projections + n² part)")
     ax.loglog(ns, ffn, lw=2.5, color="tab:blue", label=f"feed-forward network (d_ff = {d_ff})")
     crossover = d_ff - 2 * d_model
     ax.axvline(crossover, color="grey", ls="--")
-    ax.text(crossover * 1.1, 0.02, f"equal at\nn = {crossover}", fontsize=12, color="dimgrey")
+    ax.text(
+        crossover * 1.1, 0.02, f"equal at\nn = {crossover}", fontsize=points(12), color="dimgrey"
+    )
     for n in (128, 8192):
         a = attention_macs(n, d_model, num_heads)["total"] / 1e9
         f = ffn_macs(n, d_model, d_ff) / 1e9
         ax.plot([n, n], [a, f], "o", color="black", ms=6)
-        ax.text(n * 0.9, max(a, f) * 1.6, f"n = {n}", fontsize=12, ha="center")
+        ax.text(n * 0.9, max(a, f) * 1.6, f"n = {n}", fontsize=points(12), ha="center")
     _plain_log_axis(ax.xaxis, [16, 128, 1024, 8192])
     _plain_log_axis(ax.yaxis, [0.01, 0.1, 1, 10, 100])
-    ax.set_xlabel("sequence length n (tokens)", fontsize=13)
-    ax.set_ylabel("billions of multiply-adds", fontsize=13)
-    ax.set_title(f"one encoder layer, d_model = {d_model}, h = {num_heads}", fontsize=14)
-    ax.tick_params(labelsize=12)
-    ax.legend(fontsize=12, loc="upper left")
+    ax.set_xlabel("sequence length n (tokens)", fontsize=points(13))
+    ax.set_ylabel("billions of multiply-adds", fontsize=points(13))
+    ax.set_title(f"one encoder layer, d_model = {d_model}, h = {num_heads}", fontsize=points(14))
+    ax.tick_params(labelsize=points(12))
+    ax.legend(fontsize=points(12), loc="upper left")
     ax.grid(alpha=0.3, which="major")
     return fig
 
@@ -306,7 +333,7 @@ def stream_norm_figure(post=None, pre=None, d_model: int | None = None):
         d_model = ex["x"].shape[-1]
     layers = np.arange(len(post))
     fig, ax = plt.subplots(figsize=(9.5, 5.0))
-    _margins(fig, 1.1, 0.85, 0.3, 0.55)
+    set_margins(fig, 1.1, 0.85, 0.3, 0.55)
     for label, norms, marker in (
         ("post-LN (the paper)", post, "o-"),
         ("pre-LN (variant)", pre, "s-"),
@@ -320,14 +347,14 @@ def stream_norm_figure(post=None, pre=None, d_model: int | None = None):
             f"√d_model = {np.sqrt(d_model):.2f}",
             ha="right",
             va="top",
-            fontsize=12,
+            fontsize=points(12),
             color="dimgrey",
         )
-    ax.set_xlabel("after layer (0 = the input)", fontsize=13)
-    ax.set_ylabel("mean token norm ‖x_t‖", fontsize=13)
-    ax.set_title("the residual stream through a stack of random layers", fontsize=14)
+    ax.set_xlabel("after layer (0 = the input)", fontsize=points(13))
+    ax.set_ylabel("mean token norm ‖x_t‖", fontsize=points(13))
+    ax.set_title("the residual stream through a stack of random layers", fontsize=points(14))
     ax.set_ylim(0, max(post.max(), pre.max()) * 1.12)
-    ax.legend(fontsize=12, loc="upper left")
+    ax.legend(fontsize=points(12), loc="upper left")
     ax.grid(alpha=0.3)
     return fig
 
@@ -361,7 +388,7 @@ def gradient_depth_figure(depths, series: dict, title: str, reference: float | N
     if reference is not None:
         values = np.append(values, reference)  # the axis range covers the line too
     fig, ax = plt.subplots(figsize=(9.5, 5.0))
-    _margins(fig, 1.1, 0.85, 0.3, 0.55)
+    set_margins(fig, 1.1, 0.85, 0.3, 0.55)
     ax.set_yscale("log")
     low = np.floor(np.log10(values.min()))
     high = np.ceil(np.log10(values.max())) + 1
@@ -371,7 +398,7 @@ def gradient_depth_figure(depths, series: dict, title: str, reference: float | N
     ax.set_ylim(10**low, 10**high)
     # how many powers of 10 a line of text spans on this axis
     axes_inches = ax.get_position().height * fig.get_size_inches()[1]
-    text_decades = 1.3 * 13 / 72 / axes_inches * (high - low)
+    text_decades = 1.3 * points(13) / 72 / axes_inches * (high - low)
     width = 0.8 / len(series)
     for i, (label, row) in enumerate(series.items()):
         row = np.asarray(list(row), dtype=float)  # (depths,)
@@ -386,7 +413,7 @@ def gradient_depth_figure(depths, series: dict, title: str, reference: float | N
                 *(xi, v / 1.25 if inside else v * 1.3, _short(v)),
                 ha="center",
                 va="top" if inside else "bottom",
-                fontsize=13,
+                fontsize=points(13),
                 color="white" if inside and dark else "black",
             )
     ax.set_xticks(range(len(depths)), [f"{d} layer{'s' if d > 1 else ''}" for d in depths])
@@ -399,13 +426,13 @@ def gradient_depth_figure(depths, series: dict, title: str, reference: float | N
             f"0 layers:\n{_short(reference)}",
             ha="left",
             va="bottom",
-            fontsize=12,
+            fontsize=points(12),
             color="dimgrey",
         )
-    ax.tick_params(labelsize=12)
-    ax.set_ylabel("‖gradient‖ at the first layer", fontsize=13)
-    ax.set_title(title, fontsize=14)
-    ax.legend(fontsize=12, loc="upper left")
+    ax.tick_params(labelsize=points(12))
+    ax.set_ylabel("‖gradient‖ at the first layer", fontsize=points(13))
+    ax.set_title(title, fontsize=points(14))
+    ax.legend(fontsize=points(12), loc="upper left")
     return fig
 
 

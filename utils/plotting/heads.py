@@ -13,7 +13,15 @@ from matplotlib.patches import Rectangle
 
 from utils.cost import cost_table
 from utils.examples import SENTENCE, it_head_attention, worked_example_heads
-from utils.plotting.core import annotated_heatmap, label_inches, subplots
+from utils.plotting.core import (
+    annotated_heatmap,
+    canvas,
+    inches,
+    label_inches,
+    points,
+    presenting,
+    subplots,
+)
 
 HEAD_COLOURS = (
     "tab:blue",
@@ -31,16 +39,19 @@ HEAD_COLOURS = (
 
 def head_heatmaps(
     weights, tokens, titles=None, highlight=None, cell=0.65, annotate=None, fontsize=12,
-    caption=None,
+    caption=None, query_labels_once=False,
 ):  # fmt: skip
     """One attention heatmap per head, side by side, and one colour bar for all of them.
 
     ``weights (h, n_q, n_k)``; every head's scale is [0, 1], so one colour bar (right of the
     last head) serves all, and only the first head carries the "query" axis label: nothing
-    is drawn between the panels but the next head's query labels. ``highlight`` (a query
+    is drawn between the panels but the next head's query labels (none with
+    ``query_labels_once``: the rows line up with the first head's). ``highlight`` (a query
     index) draws a box around that query's row in every head; ``annotate`` as in
     ``annotated_heatmap`` (for example ``[highlight]``: that row only); ``fontsize`` is the
-    size of the numbers in the cells; ``caption`` a line under the panels.
+    size of the numbers in the cells (default style, :func:`~utils.plotting.core.points`);
+    ``caption`` a line under the panels. The cells keep their size in the presentation
+    style; the room for labels grows with the text.
     """
     weights = np.asarray(weights)
     h, n_q, n_k = weights.shape
@@ -48,12 +59,16 @@ def head_heatmaps(
     # the first), the titles and the key labels (rotated 60 degrees) above, the colour bar
     labels = label_inches(tokens)
     panel_w, panel_h = n_k * cell, n_q * cell
-    left, gap, top, bottom = 0.5 + labels, 0.3 + labels, 0.75 + 0.9 * labels, 0.2
+    left, gap, top, bottom = (
+        inches(x) for x in (0.5 + labels, 0.3 + labels, 0.75 + 0.9 * labels, 0.2)
+    )
+    if query_labels_once:
+        gap = inches(0.3)
     if caption:
-        bottom += 0.4
-    bar_gap, bar_w, bar_labels = 0.2, 0.22, 0.5
-    width = left + h * panel_w + (h - 1) * gap + bar_gap + bar_w + bar_labels
-    height = bottom + panel_h + top
+        bottom += inches(0.4)
+    bar_gap, bar_w, bar_labels = 0.2, 0.22, inches(0.5)
+    width = canvas(left + h * panel_w + (h - 1) * gap + bar_gap + bar_w + bar_labels)
+    height = canvas(bottom + panel_h + top)
     fig = plt.figure(figsize=(width, height))
 
     def box(x, w):  # (x, y, width, height) as fractions of the canvas
@@ -67,13 +82,15 @@ def head_heatmaps(
             annotate=annotate, colorbar=False,
         )  # fmt: skip
         for text in ax.texts:  # colour chosen by annotated_heatmap from the cell's lightness
-            text.set_fontsize(fontsize)
+            text.set_fontsize(points(fontsize))
         ax.set_xlabel("key (attended to)")
         ax.xaxis.set_ticks_position("top")
         ax.xaxis.set_label_position("top")
         ax.tick_params(axis="x", labelrotation=60)
         if i == 0:
             ax.set_ylabel("query (attending)")
+        elif query_labels_once:
+            ax.tick_params(axis="y", labelleft=False)
         if highlight is not None:
             ax.add_patch(
                 Rectangle(
@@ -83,7 +100,7 @@ def head_heatmaps(
     bar = fig.add_axes(box(width - bar_labels - bar_w, bar_w))
     fig.colorbar(fig.axes[0].images[0], cax=bar)
     if caption:
-        fig.supxlabel(caption, fontsize=13, y=0.12 / height, va="bottom")
+        fig.supxlabel(caption, fontsize=points(13), y=inches(0.12) / height, va="bottom")
     return fig
 
 
@@ -99,7 +116,9 @@ def it_heads_figure():
     Only the "it" row carries numbers (large, without the leading zero: ".97"): every other
     query is zero, so its row is uniform, 1/11 in every cell (the light shade), and 242
     labels would hide the one row that matters. Sized for a projector: the canvas is about
-    1150 x 560 pixels, so a notebook or a slide shows it at full size.
+    1100 x 600 pixels, so a notebook or a slide shows it at full size. In the presentation
+    style, within 1280 x 720: cells a little larger for the larger numbers (written without
+    bold), the query labels once, left of the first head.
     """
     titles = ['head 0: "who is it?"', 'head 1: "what is it like?"']
     it = SENTENCE.index("it")
@@ -109,13 +128,20 @@ def it_heads_figure():
         f"= {1 / len(SENTENCE):.2f}"
     )
     fig = head_heatmaps(
-        weights, SENTENCE, titles, highlight=it, cell=0.36, annotate=[it], caption=caption
+        weights,
+        SENTENCE,
+        titles,
+        highlight=it,
+        cell=0.41 if presenting() else 0.36,
+        annotate=[it],
+        caption=caption,
+        query_labels_once=presenting(),
     )
     for ax, head in zip(fig.axes, weights, strict=False):  # the two heads, not the colour bar
         for text, value in zip(ax.texts, head[it], strict=True):
             text.set_text(short_weight(value))
-            text.set_fontsize(14 if value >= 0.5 else 12)
-            text.set_fontweight("bold" if value >= 0.5 else "normal")
+            text.set_fontsize(points(14 if value >= 0.5 else 12))
+            text.set_fontweight("bold" if value >= 0.5 and not presenting() else "normal")
     return fig
 
 
@@ -135,9 +161,9 @@ def _draw_matrix(ax, matrix, x0, y0, colours, title):
                 f"{matrix[r, c]:.2f}",
                 ha="center",
                 va="center",
-                fontsize=12,
+                fontsize=points(12),
             )
-    ax.text(x0 + cols / 2, y0 + 0.35, title, ha="center", va="bottom", fontsize=13)
+    ax.text(x0 + cols / 2, y0 + 0.35, title, ha="center", va="bottom", fontsize=points(13))
 
 
 def concatenation_diagram(head_outputs, token_labels=None):
@@ -164,12 +190,12 @@ def concatenation_diagram(head_outputs, token_labels=None):
         xytext=(x - 0.2, -n / 2),
         arrowprops={"arrowstyle": "->", "lw": 2.5},
     )
-    ax.text(x + 0.6, -n / 2 + 0.2, "concat", ha="center", va="bottom", fontsize=12)
+    ax.text(x + 0.6, -n / 2 + 0.2, "concat", ha="center", va="bottom", fontsize=points(12))
     colours = [HEAD_COLOURS[c // d_v % 8] for c in range(h * d_v)]
     _draw_matrix(ax, concat, x + 2, 0, colours, f"concatenation {concat.shape}")
     if token_labels is not None:
         for r, label in enumerate(token_labels):
-            ax.text(-0.2, -r - 0.5, label, ha="right", va="center", fontsize=12)
+            ax.text(-0.2, -r - 0.5, label, ha="right", va="center", fontsize=points(12))
     ax.set(xlim=xlim, ylim=ylim)
     ax.set_aspect("equal")
     ax.axis("off")
@@ -210,20 +236,20 @@ def cost_figure(n: int = 128, d_model: int = 512, heads=(1, 4, 8, 16, 32)):
         ax.plot(hs, values, "o-", color=colour, linewidth=2.5, markersize=8)
         if len(set(values)) == 1:  # flat: one label says it
             ax.text(max(hs) / 2, values[0] * 1.03, f"{values[0]:.3g} for every h", ha="center",
-                    va="bottom", fontsize=11)  # fmt: skip
+                    va="bottom", fontsize=points(11))  # fmt: skip
         else:  # proportional to h: one label gives the slope (n^2 per head)
             slope = f"{values[0] / hs[0]:.3g} per head \u00d7 h"
             ax.text(max(hs) * 0.05, max(values) * 1.03, slope, ha="left", va="bottom",
-                    fontsize=11)  # fmt: skip
+                    fontsize=points(11))  # fmt: skip
         ax.set_xticks(hs)
         ax.set(xlabel="number of heads h", ylabel=label, ylim=(0, max(values) * 1.15))
         ax.set_xlim(0, max(hs) * 1.2)
-        ax.set_title(title, pad=8)
+        ax.set_title(title, pad=points(8))
         ax.grid(alpha=0.3, axis="y")
     fig.suptitle(
         f"one self-attention layer: d_model = {d_model}, d_k = d_model / h, n = {n} tokens",
-        fontsize=14,
-        y=1 - 0.12 / fig.get_size_inches()[1],
+        fontsize=points(14),
+        y=1 - inches(0.12) / fig.get_size_inches()[1],
         va="top",
     )
     return fig
@@ -259,6 +285,7 @@ def split_diagram(n: int = 3, d: int = 8, h: int = 2):
         top=top,
         wspace=gap / panel_w,
         hspace=title_gap / panel_h,
+        grow="both",  # presentation style: the cells keep their size for the larger labels
         squeeze=False,
     )
     colours = plt.get_cmap("Set2").colors
@@ -279,7 +306,7 @@ def split_diagram(n: int = 3, d: int = 8, h: int = 2):
                         f"t{t}c{f}",
                         ha="center",
                         va="center",
-                        fontsize=12,
+                        fontsize=points(12),
                     )
             ax.set(xlim=(0, d_h), ylim=(-n, 0), aspect="equal")
             ax.set_xticks([])
@@ -287,8 +314,8 @@ def split_diagram(n: int = 3, d: int = 8, h: int = 2):
             ax.set_title(f"{name}\nhead {i}", color="black" if row == 0 else "crimson")
     fig.supxlabel(
         "t1c2 = token 1, column 2 of Q; colour = token",
-        fontsize=12,
-        y=0.1 / height,
+        fontsize=points(12),
+        y=inches(0.1) / height,
         va="bottom",
     )
     return fig

@@ -16,23 +16,12 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from utils.learn import REPEAT, History, experiment, forward, repeat_loss_floor
+from utils.notebook import presentation_scale
+from utils.plotting.core import canvas, inches, points, presenting, set_margins
 
 CMAP = "Blues"  # attention weights in [0, 1], as in notebook 01's heatmaps
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _margins(fig, left, bottom, right, top, wspace=None, hspace=None) -> None:
-    """Panel margins in inches (text is as large in a wide figure as in a small one)."""
-    width, height = fig.get_size_inches()
-    fig.subplots_adjust(
-        left=left / width,
-        bottom=bottom / height,
-        right=1 - right / width,
-        top=1 - top / height,
-        wspace=wspace,
-        hspace=hspace,
-    )
 
 
 def _log_axis(ax) -> None:
@@ -68,7 +57,7 @@ def _curves(ax_loss, ax_acc, histories: dict, marks=(), reference=None) -> None:
             ax.axvline(step, color="0.6", ls=":", lw=1.5)
         ax.grid(alpha=0.3)
     if len(histories) > 1 or reference:
-        ax_acc.legend(loc="lower right", fontsize=11)
+        ax_acc.legend(loc="lower right", fontsize=points(11))
 
 
 def position_labels(labels) -> list[str]:
@@ -86,9 +75,10 @@ def _heatmap(ax, weights, labels, title, blocked=None):
     if blocked is not None:
         shade = np.where(blocked, 1.0, np.nan)  # (n, n): grey where blocked, clear elsewhere
         ax.imshow(shade, cmap="Greys", vmin=0, vmax=4, alpha=0.6)
-    ax.set_xticks(range(n), labels=labels, fontsize=10 if n > 8 else 11, rotation=90)
-    ax.set_yticks(range(n), labels=labels, fontsize=10 if n > 8 else 11)
-    ax.set_title(title, fontsize=12)
+    size = points(10 if n > 8 else 11)
+    ax.set_xticks(range(n), labels=labels, fontsize=size, rotation=90)
+    ax.set_yticks(range(n), labels=labels, fontsize=size)
+    ax.set_title(title, fontsize=points(12))
     return image
 
 
@@ -120,14 +110,22 @@ def _axes_at(fig, x: float, y: float, width: float, height: float):
 
 
 def _colour_bar(fig, image, right_of, height: float) -> None:
-    """A colour bar 0.15 in wide, 0.15 in right of the axes ``right_of``, ``height`` tall."""
+    """A colour bar 0.15 in wide, 0.15 in right of the axes ``right_of``, ``height`` tall
+    (its labels go in the figure's right margin)."""
     fig_w, fig_h = fig.get_size_inches()
     box = right_of.get_position()  # figure fractions
     cax = _axes_at(fig, box.x1 * fig_w + 0.15, box.y0 * fig_h, 0.15, height)
     fig.colorbar(image, cax=cax, label="weight")
 
 
-PANEL, GAP = 1.7, 0.5  # heatmap side and the gap between heatmaps, inches
+PANEL, GAP = 1.7, 0.5  # heatmap side and the gap between heatmaps (default style), inches
+
+
+def _grown() -> float:
+    """How much longer a length that holds text is in the presentation style, as a share of
+    it: 0 in the default style. Figures placed in inches add ``_grown() * margin`` to their
+    canvas, so the default canvas is exactly its written size."""
+    return presentation_scale() - 1.0
 
 
 def training_figure(history: History, title: str, snapshots=None, example: int = 0):
@@ -143,14 +141,22 @@ def training_figure(history: History, title: str, snapshots=None, example: int =
     needed = history.task.pattern(tokens[None])[0]  # (n, n)
     blocked = None if history.mask is None else ~history.mask
     panels = len(snapshots) + 1
-    left, right = 0.85, 1.05  # room for the y labels; for the colour bar and its label
-    width = left + panels * PANEL + (panels - 1) * GAP + right
-    fig = plt.figure(figsize=(width, 6.4))  # fits a 1280x720 slide below its code
-    curve_w = (width - left - right - 0.9) / 2
-    ax_loss = _axes_at(fig, left, 3.75, curve_w, 1.8)
-    ax_acc = _axes_at(fig, left + curve_w + 0.9, 3.75, curve_w, 1.8)
+    # inches of room for text: the y labels (left), the colour bar's labels (right), between
+    # the heatmaps and the curves; below, between and above the two rows (the heatmaps' x
+    # labels, their titles and the curves' x labels, the curves' titles and the suptitle)
+    left, right, gap, curve_gap = inches(0.85), inches(1.05), inches(GAP), inches(0.9)
+    width = canvas(left + panels * PANEL + (panels - 1) * gap + right)
+    # 6.4 in: it fits a 1280x720 slide below its code
+    height = canvas(6.4 + _grown() * (0.95 + 1.1 + 0.85))
+    curve_y = 3.75 + _grown() * (0.95 + 1.1)  # the curves keep their 1.8 in
+    fig = plt.figure(figsize=(width, height))
+    curve_w = (width - left - right - curve_gap) / 2
+    ax_loss = _axes_at(fig, left, curve_y, curve_w, 1.8)
+    ax_acc = _axes_at(fig, left + curve_w + curve_gap, curve_y, curve_w, 1.8)
     _curves(ax_loss, ax_acc, {"held-out": history}, marks=snapshots)
-    axes = [_axes_at(fig, left + i * (PANEL + GAP), 0.95, PANEL, PANEL) for i in range(panels)]
+    axes = [
+        _axes_at(fig, left + i * (PANEL + gap), inches(0.95), PANEL, PANEL) for i in range(panels)
+    ]
     for ax, step in zip(axes, snapshots, strict=False):
         i = _snapshot_index(history, step)
         accuracy = 100 * history.test_accuracy[i]
@@ -161,7 +167,7 @@ def training_figure(history: History, title: str, snapshots=None, example: int =
     for ax in axes:
         ax.set_xlabel("key (position:token)")
     _colour_bar(fig, image, axes[-1], PANEL)
-    fig.suptitle(title, fontsize=15, y=1 - 0.12 / 6.4, va="top")
+    fig.suptitle(title, fontsize=points(15), y=1 - inches(0.12) / height, va="top")
     return fig
 
 
@@ -170,9 +176,9 @@ def compare_figure(histories: dict, title: str, reference=None):
     ``reference`` ``{label: accuracy}`` adds dashed lines (e.g. the best blind guess)."""
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
     _curves(ax_loss, ax_acc, histories, reference=reference)
-    ax_loss.legend(loc="lower left", fontsize=11)
-    fig.suptitle(title, fontsize=15)
-    _margins(fig, left=0.9, bottom=0.65, right=0.2, top=0.8, wspace=0.25)
+    ax_loss.legend(loc="lower left", fontsize=points(11))
+    fig.suptitle(title, fontsize=points(15))
+    set_margins(fig, left=0.9, bottom=0.65, right=0.2, top=0.8, wspace=0.25)
     return fig
 
 
@@ -190,18 +196,25 @@ def mask_bug_figure(flipped: History, right: History, floor: float, example: int
         (with_right["weights"][0], causal, "the same model,\nevaluated causal"),
         (right.weights[-1, example], causal, "trained with\nthe causal mask"),
     ]
-    side, left, right_margin = 2.0, 0.85, 1.05  # 5.75 in tall: fits a slide below its code
-    width = left + 3 * side + 2 * 0.5 + right_margin
-    fig = plt.figure(figsize=(width, 5.75))
-    ax = _axes_at(fig, left, 4.05, width - left - right_margin, 1.5)
+    # inches: the heatmaps' side; room for text left, right, between the heatmaps, and
+    # below, between and above the two rows, as in training_figure
+    # (5.75 in tall: it fits a 1280x720 slide below its code)
+    side, left, right_margin, gap = 2.0, inches(0.85), inches(1.05), inches(0.5)
+    width = canvas(left + 3 * side + 2 * gap + right_margin)
+    fig = plt.figure(figsize=(width, canvas(5.75 + _grown() * (0.95 + 1.1 + 0.2))))
+    curve_y = 4.05 + _grown() * (0.95 + 1.1)  # the curve keeps its 1.5 in
+    ax = _axes_at(fig, left, curve_y, width - left - right_margin, 1.5)
     ax.plot(flipped.steps, flipped.train_loss, color="tab:red", lw=2.5, label="flipped mask")
     ax.plot(right.steps, right.train_loss, color="tab:blue", lw=2.5, label="causal mask")
     ax.axhline(floor, color="grey", ls="--", lw=1.5, label=f"honest floor {floor:.2f}")
     _log_axis(ax)
     ax.set(xlabel="training step", ylabel="training loss")  # no title: the slide's height
     ax.grid(alpha=0.3)
-    ax.legend(loc="center right", fontsize=11)  # between the two runs' curves
-    axes = [_axes_at(fig, left + i * (side + 0.5), 0.95, side, side) for i in range(3)]
+    # between the two runs' curves: in two columns in the presentation style, whose larger
+    # legend would cover them in one
+    compact = {"ncol": 2, "handlelength": 1.2, "columnspacing": 0.8} if presenting() else {}
+    ax.legend(loc="center right", fontsize=points(11), **compact)
+    axes = [_axes_at(fig, left + i * (side + gap), inches(0.95), side, side) for i in range(3)]
     for ax, (weights, mask, title) in zip(axes, views, strict=True):
         image = _heatmap(ax, weights, labels, title, blocked=~mask)
         ax.set_xlabel("key (position:token)")

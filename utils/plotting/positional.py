@@ -18,7 +18,15 @@ from utils.pe_properties import (
     sin_cos_columns,
     wavelengths,
 )
-from utils.plotting.core import power_ticks, subplots
+from utils.plotting.core import (
+    extra_lines,
+    inches,
+    points,
+    power_ticks,
+    presenting,
+    subplots,
+    wrap,
+)
 from utils.positional import sinusoidal_encoding
 
 VARIANT_TITLES = {
@@ -90,8 +98,8 @@ def pe_variants_figure(
     fig.suptitle(
         f"The paper's encoding in two layouts, and tensor2tensor's encoding: "
         f"{num_positions} positions × {d_model} columns",
-        fontsize=15,
-        y=1 - 0.2 / 6.2,
+        fontsize=points(15),
+        y=1 - inches(0.2) / 6.2,
         va="top",
     )
     fig.colorbar(axes[0].images[0], ax=list(axes[:3]), fraction=0.02, pad=0.02, label="PE value")
@@ -170,17 +178,21 @@ def dimension_curves(
     ax.set_xlabel("position")
     ax.set_ylabel("PE value")
     ax.set_ylim(-1.15, 1.15)
-    ax.legend(loc="upper right", fontsize=10, ncol=2)
+    ax.legend(loc="upper right", fontsize=points(10), ncol=2)
     return ax
 
 
 def dimension_curves_figure(num_positions=40, d_model=128, dims=(0, 1, 10, 40, 80)):
     """A few columns of the paper's encoding against position, legend outside the axes."""
+    title = wrap(
+        f"Columns of PE against position (d_model = {d_model});", "dots = integer positions"
+    )
+    extra = extra_lines(title.count("\n"), 13)
     # the legend on the right: "column 80 (sin, pair 40)" at 11 pt and its line
-    fig, ax = subplots(figsize=(11, 4.5), left=0.9, right=2.75)
+    fig, ax = subplots(figsize=(11, 4.5 + extra), left=0.9, right=2.75, top=0.45 + extra)
     dimension_curves(num_positions, d_model, dims, ax=ax)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=11)
-    ax.set_title(f"Columns of PE against position (d_model = {d_model}); dots = integer positions")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=points(11))
+    ax.set_title(title)
     return fig
 
 
@@ -206,7 +218,10 @@ def wavelengths_figure(d_models=(8, 512), base: float = 10000.0):
         ax.set_xlabel("pair index i")
         ax.set_ylabel("wavelength (positions, log scale)")
         ax.set_title(f"Wavelength of pair i, d_model = {d_model}")
-        ax.legend(loc="lower right", bbox_to_anchor=(1, 0.07))  # under the lines
+        if presenting():  # the larger legend would cover the lines: top left, under 10000·2π
+            ax.legend(loc="upper left", bbox_to_anchor=(0, 0.84))
+        else:
+            ax.legend(loc="lower right", bbox_to_anchor=(1, 0.07))  # under the lines
     return fig
 
 
@@ -225,7 +240,7 @@ def distance_from_start_figure(max_offset: int = 1000, d_model: int = 512, bases
     ax.set_xlabel("offset k")
     ax.set_ylabel("|PE[k] − PE[0]|")
     ax.set_title(f"Distance from position 0 against offset (d_model = {d_model})")
-    ax.legend(loc="lower right", fontsize=12)
+    ax.legend(loc="lower right", fontsize=points(12))
     return fig
 
 
@@ -234,7 +249,11 @@ def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base:
 
     The curves for different p lie on top of each other: the dot product depends on k only.
     """
-    fig, ax = subplots(figsize=(9, 4.5), left=0.65)
+    title = wrap(
+        "Dot product of two positions depends only on their offset", f"(d_model = {d_model})"
+    )
+    extra = extra_lines(title.count("\n"), 13)
+    fig, ax = subplots(figsize=(9, 4.5 + extra), left=0.65, top=0.45 + extra)
     ks = np.arange(-max_offset, max_offset + 1)
     ax.plot(
         ks,
@@ -250,10 +269,8 @@ def similarity_vs_offset_figure(d_model: int = 128, max_offset: int = 100, base:
         ax.plot(ks[::5], measured[::5], marker, ms=7, label=f"measured from p = {p}")
     ax.set_xlabel("offset k = q - p")
     ax.set_ylabel("PE[p] · PE[q]")
-    ax.set_title(
-        f"Dot product of two positions depends only on their offset (d_model = {d_model})"
-    )
-    ax.legend(fontsize=10)
+    ax.set_title(title)
+    ax.legend(fontsize=points(10))
     return fig
 
 
@@ -308,8 +325,10 @@ def beyond_training_figure(
     fig, (left, right) = subplots(1, 2, figsize=(15, 5.2), left=0.9, top=0.45, wspace=0.2)
     dimension_curves(total, d_model, dims, base, ax=left)
     left.axvspan(train_length, total, color="orange", alpha=0.15, label="beyond training length")
-    left.legend(loc="lower center", fontsize=13, ncol=2, framealpha=0.95, columnspacing=1.2)
-    left.set_ylim(-1.9, 1.15)
+    left.legend(
+        loc="lower center", fontsize=points(13), ncol=2, framealpha=0.95, columnspacing=1.2
+    )
+    left.set_ylim(-2.3 if presenting() else -1.9, 1.15)  # room below the curves: the legend
     left.set_yticks([-1, -0.5, 0, 0.5, 1])
     left.set_title(f"Positions ≥ {train_length}: new points on the same curves")
     ks = np.arange(max_offset + 1)
@@ -318,7 +337,7 @@ def beyond_training_figure(
     right.set_xlabel("offset k")
     right.set_ylabel("PE[p] · PE[p + k]")
     right.set_title(f"Similarity vs offset is not monotonic (d_model = {d_model})")
-    right.legend(loc="upper right", fontsize=13)
+    right.legend(loc="upper right", fontsize=points(13))
     return fig
 
 

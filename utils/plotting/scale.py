@@ -16,6 +16,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from utils.attention import softmax
 from utils.decoding import kv_cache_bytes
 from utils.efficient import fit_power, running_max_and_sum
+from utils.notebook import presentation_scale
+from utils.plotting.core import extra_lines, margins, points, presenting, subplots, wrap
 from utils.positional import alibi_bias, alibi_slopes, pair_frequencies, rope
 
 PLAIN, TILED, CACHED, RECOMPUTE = "#1f77b4", "#2ca02c", "#2ca02c", "#d62728"
@@ -24,14 +26,11 @@ UNITS = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B"
 
 def _figure(nrows=1, ncols=1, *, figsize, left=0.9, right=0.25, bottom=0.75, top=0.55, **kw):
     """``plt.subplots`` with the margins around the panels given in inches (text is as large
-    in a wide figure as in a small one), so every label stays inside the canvas."""
-    fig, axes = plt.subplots(nrows, ncols, figsize=figsize)
-    width, height = figsize
-    fig.subplots_adjust(
-        left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height
+    in a wide figure as in a small one), so every label stays inside the canvas; ``kw``:
+    ``wspace``/``hspace``. :func:`utils.plotting.core.subplots` with this module's margins."""
+    return subplots(
+        nrows, ncols, figsize=figsize, left=left, right=right, bottom=bottom, top=top, **kw
     )
-    fig.subplots_adjust(**kw)
-    return fig, axes
 
 
 def format_bytes(value: float) -> str:
@@ -172,7 +171,9 @@ def online_softmax_figure(x, block_size: int):
     for b, start in enumerate(starts):
         stop = min(start + block_size, x.size)
         ax_x.axvspan(start - 0.5, stop - 0.5, color="0.92" if b % 2 else "0.82", zorder=0)
-        ax_x.text((start + stop - 1) / 2, x.max() + 0.75, f"block {b}", ha="center", fontsize=12)
+        ax_x.text(
+            (start + stop - 1) / 2, x.max() + 0.75, f"block {b}", ha="center", fontsize=points(12)
+        )
         ax_x.plot(
             [start - 0.45, stop - 0.55],
             [m[b], m[b]],
@@ -190,7 +191,7 @@ def online_softmax_figure(x, block_size: int):
             ha="center",
             va="top" if inside else "bottom",
             color="white" if inside else "black",
-            fontsize=10,
+            fontsize=points(10),
         )
     flat = np.flatnonzero(x == 0)  # a score of 0 draws no bar: a dot shows it is there
     ax_x.plot(flat, x[flat], "o", ms=7, color=PLAIN)
@@ -199,29 +200,33 @@ def online_softmax_figure(x, block_size: int):
     ax_x.set_xlabel("key index j")
     ax_x.set_ylabel("score")
     ax_x.set_title("A row of scores, read one block at a time")
-    ax_x.legend(loc="upper left", fontsize=11, ncol=2)
+    ax_x.legend(loc="upper left", fontsize=points(11), ncol=2)
 
     blocks = np.arange(len(starts))
     final = np.exp(x - x.max()).sum()
     ax_s.plot(blocks, total, "o-", ms=9, lw=2, color=TILED, label="running sum after block b")
     ax_s.axhline(final, color="gray", ls="--", label=f"Σ exp(x − max x) = {final:.3f}")
     for b in blocks:
+        # in the presentation style neighbouring labels are as wide as a block's step:
+        # every other one two lines lower
+        lower = points(36) if presenting() and b % 2 else 0.0
         ax_s.annotate(
             f"m = {m[b]:g}\nsum = {total[b]:.3f}",
             (b, total[b]),
-            xytext=(0, -16),
+            xytext=(0, points(-16) - lower),
             va="top",
             textcoords="offset points",
             ha="center",
-            fontsize=11,
+            fontsize=points(11),
         )
     ax_s.set_xticks(blocks)
-    ax_s.set_xlim(-0.5, blocks[-1] + 0.5)
-    ax_s.set_ylim(0, max(total.max(), final) * 1.3)
+    room = 0.7 if presenting() else 0.5  # room for the first and last labels
+    ax_s.set_xlim(-room, blocks[-1] + room)
+    ax_s.set_ylim(0, max(total.max(), final) * (1.45 if presenting() else 1.3))  # the legend
     ax_s.set_xlabel("after block b")
     ax_s.set_ylabel("running sum of exp(x − m)")
     ax_s.set_title("The sum is rescaled when m rises")
-    ax_s.legend(loc="upper left", fontsize=11, ncol=2)
+    ax_s.legend(loc="upper left", fontsize=points(11), ncol=1 if presenting() else 2)
     return fig
 
 
@@ -245,7 +250,7 @@ def tiled_figure(plain: dict, tiled: dict, blocks: dict):
         _n_axis(ax, ns)
         _value_axis(ax, np.concatenate([plain[key], tiled[key]]), key)
         ax.set_title(title)
-        ax.legend(loc="upper left", fontsize=11)
+        ax.legend(loc="upper left", fontsize=points(11))
     bs = np.asarray(blocks["block_size"], dtype=float)
     for key, ax, title in (
         ("bytes", axes[1, 0], "Peak memory against block size"),
@@ -257,7 +262,7 @@ def tiled_figure(plain: dict, tiled: dict, blocks: dict):
         ax.set_xlabel("block size (keys per block)")
         _value_axis(ax, np.append(blocks[key], blocks[f"plain_{key}"]), key)
         ax.set_title(title)
-        ax.legend(loc="center left" if key == "bytes" else "upper right", fontsize=11)
+        ax.legend(loc="center left" if key == "bytes" else "upper right", fontsize=points(11))
     axes[0, 0].set_ylabel("peak memory")
     axes[1, 0].set_ylabel("peak memory")
     axes[0, 1].set_ylabel("time per call")
@@ -285,7 +290,9 @@ def kv_cache_figure(ns, recompute_seconds, cached_seconds):
     ax_r.plot(ns, ratio, "o-", ms=8, lw=2, color="black")
     for n, r in zip(ns, ratio, strict=True):
         text = f"{r:.1f}×" if r < 10 else f"{r:.0f}×"
-        ax_r.annotate(text, (n, r), xytext=(0, 10), textcoords="offset points", ha="center")
+        ax_r.annotate(
+            text, (n, r), xytext=(0, points(10)), textcoords="offset points", ha="center"
+        )
     _n_axis(ax_r, ns)
     ax_r.set_ylim(0, ratio.max() * 1.25)
     ax_r.set_ylabel("recompute time / cached time")
@@ -301,18 +308,14 @@ def gqa_figure(num_heads: int = 8, kv_heads=(8, 2, 1), config=(32, 128, 4096)):
     grouped-query and multi-query attention. Bottom: the KV cache of a model with
     ``config = (layers, head_dim, tokens)`` in float16 against h_kv."""
     layers, head_dim, tokens = config
-    fig = plt.figure(figsize=(15, 7.2))
-    grid = fig.add_gridspec(
-        2,
-        len(kv_heads),
-        left=0.08,
-        right=0.98,
-        bottom=0.1,
-        top=0.94,
-        hspace=0.3,
-        wspace=0.1,
-        height_ratios=(1, 1.6),
-    )
+    width, height = size = (15, 7.2)
+    fig = plt.figure(figsize=size)
+    # margins in inches: 8% and 2% of the width left and right, 10% and 6% of the height
+    # below and above (they grow with the text in the presentation style)
+    left, right, bottom, top = 0.08 * width, 0.02 * width, 0.1 * height, 0.06 * height
+    place = margins(size, (2, len(kv_heads)), left, bottom, right, top, wspace=0.1, hspace=0.3)
+    grid = fig.add_gridspec(2, len(kv_heads), height_ratios=(1, 1.6), **place)
+    area = 500 * presentation_scale() ** 2  # points², a square round the labels inside
     names = {num_heads: "multi-head", 1: "multi-query"}
     for col, h_kv in enumerate(kv_heads):
         ax = fig.add_subplot(grid[0, col])
@@ -321,12 +324,12 @@ def gqa_figure(num_heads: int = 8, kv_heads=(8, 2, 1), config=(32, 128, 4096)):
         xs_kv = (np.arange(h_kv) + 0.5) * g - 0.5  # each kv head under the middle of its group
         for i in range(num_heads):
             ax.plot([xs_q[i], xs_kv[i // g]], [1, 0], color=plt.cm.tab10(i // g % 10), lw=2)
-        ax.scatter(xs_q, np.ones(num_heads), s=500, marker="s", color="#9ecae1", zorder=3)
-        ax.scatter(xs_kv, np.zeros(h_kv), s=500, marker="s", color="#fdae6b", zorder=3)
+        ax.scatter(xs_q, np.ones(num_heads), s=area, marker="s", color="#9ecae1", zorder=3)
+        ax.scatter(xs_kv, np.zeros(h_kv), s=area, marker="s", color="#fdae6b", zorder=3)
         for i in range(num_heads):
-            ax.text(xs_q[i], 1, f"q{i}", ha="center", va="center", fontsize=11, zorder=4)
+            ax.text(xs_q[i], 1, f"q{i}", ha="center", va="center", fontsize=points(11), zorder=4)
         for j in range(h_kv):
-            ax.text(xs_kv[j], 0, f"kv{j}", ha="center", va="center", fontsize=10, zorder=4)
+            ax.text(xs_kv[j], 0, f"kv{j}", ha="center", va="center", fontsize=points(10), zorder=4)
         ax.set_xlim(-0.8, num_heads - 0.2)
         ax.set_ylim(-0.35, 1.35)
         ax.axis("off")
@@ -342,7 +345,7 @@ def gqa_figure(num_heads: int = 8, kv_heads=(8, 2, 1), config=(32, 128, 4096)):
             format_bytes(size),
             ha="center",
             va="bottom",
-            fontsize=12,
+            fontsize=points(12),
         )
     ax.set_ylim(0, max(sizes) * 1.2)
     ticks = np.linspace(0, max(sizes), 5)  # (5,) quarters of the largest cache
@@ -363,7 +366,8 @@ def rope_figure(d: int = 64, max_offset: int = 200, starts=(200, 300, 1200), see
     position i = j + Δ is >= 0): the same curve. Right: q = k, the score against |Δ| (it
     decays, with wiggles)."""
     rng = np.random.default_rng(seed)
-    fig, axes = _figure(1, 3, figsize=(16, 5.2), left=0.8, wspace=0.32, top=0.75)
+    extra = extra_lines(1, 13)  # titles on two lines in the presentation style
+    fig, axes = _figure(1, 3, figsize=(16, 5.2 + extra), left=0.8, wspace=0.32, top=0.75 + extra)
     ax_c, ax_s, ax_d = axes
     positions = np.arange(13)
     slow = d // 8  # a slower pair: frequency 10000^(-1/4) = 0.1 for any d divisible by 8
@@ -381,18 +385,21 @@ def rope_figure(d: int = 64, max_offset: int = 200, starts=(200, 300, 1200), see
             ax_c.annotate(
                 str(p),
                 (cols[0][p], cols[1][p]),
-                xytext=(7, 3) if pair == 0 else (-22, 2),
+                xytext=(points(7), points(3)) if pair == 0 else (points(-22), points(2)),
                 textcoords="offset points",
-                fontsize=11,
+                fontsize=points(11),
                 color=colour,
             )
     ax_c.set_aspect("equal")
     ax_c.set_xlim(-1.3, 1.3)
-    ax_c.set_ylim(-1.3, 1.6)
+    ax_c.set_ylim(-1.3, 2.0 if presenting() else 1.6)  # room above the circle: the legend
     ax_c.set_xlabel("first column of the pair")
     ax_c.set_ylabel("second column of the pair")
     ax_c.set_title("Positions 0..12 turn each pair")
-    ax_c.legend(loc="upper center", fontsize=10, framealpha=0.95)
+    # in the presentation style the entries sit closer, to stay within the panels
+    compact = {"handlelength": 1.2, "columnspacing": 0.8, "handletextpad": 0.4}
+    compact = compact if presenting() else {}
+    ax_c.legend(loc="upper center", fontsize=points(10), framealpha=0.95, **compact)
 
     q, k = rng.normal(size=(1, d)), rng.normal(size=(1, d))
     offsets = np.arange(-max_offset, max_offset + 1)
@@ -408,8 +415,15 @@ def rope_figure(d: int = 64, max_offset: int = 200, starts=(200, 300, 1200), see
     ax_s.set_ylim(low - 0.45 * (high - low), high + 0.1 * (high - low))
     ax_s.set_xlabel("offset Δ = i − j (query position − key position)")
     ax_s.set_ylabel("score rope(q, i) · rope(k, j)")
-    ax_s.set_title("One (q, k): the score depends on i − j only")
-    ax_s.legend(loc="lower center", fontsize=11, ncol=3, title="key at position", framealpha=0.95)
+    ax_s.set_title(wrap("One (q, k): the score", "depends on i − j only"))
+    ax_s.legend(
+        loc="lower center",
+        fontsize=points(11),
+        ncol=3,
+        title="key at position",
+        framealpha=0.95,
+        **compact,
+    )
 
     far = np.arange(0, 1001)
     same = np.repeat(q, far.size, 0)
@@ -420,8 +434,8 @@ def rope_figure(d: int = 64, max_offset: int = 200, starts=(200, 300, 1200), see
     ax_d.set_ylim(-0.45, 1.25)
     ax_d.set_xlabel("offset |Δ| = |i − j|")
     ax_d.set_ylabel("score / score at offset 0")
-    ax_d.set_title("q = k: the score falls away from offset 0")
-    ax_d.legend(loc="upper right", fontsize=11)
+    ax_d.set_title(wrap("q = k: the score falls", "away from offset 0"))
+    ax_d.legend(loc="upper right", fontsize=points(11))
     return fig
 
 
@@ -451,7 +465,7 @@ def alibi_figure(num_heads: int = 8, n: int = 12, heads=(0, 7)):
             ha="center",
             va="center",
             color="white",
-            fontsize=12,
+            fontsize=points(12),
         )
         ax.set_title(f"head {head}: bias = −{_slope_label(slopes[head])} · (i − j)")
         ax.set_xlabel("key position j")
@@ -459,14 +473,18 @@ def alibi_figure(num_heads: int = 8, n: int = 12, heads=(0, 7)):
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     weights = softmax(bias[:, n - 1, :], axis=-1)  # (h, n): equal content, last query
     distance = np.arange(n)[::-1]  # key j is n - 1 - j tokens back
+    # in the presentation style the larger legend says "head: slope" once, in its title
+    short = presenting()
     for head in range(num_heads):
-        label = f"head {head}: slope {_slope_label(slopes[head])}"
+        slope = _slope_label(slopes[head])
+        label = f"{head}: {slope}" if short else f"head {head}: slope {slope}"
         axes[2].plot(distance, weights[head], "o-", ms=5, label=label)
     axes[2].set_xlabel("distance i − j (tokens back)")
     axes[2].set_ylabel("attention weight")
     axes[2].set_title(f"Last query, equal content ({n} keys)")
-    axes[2].legend(fontsize=10, loc="upper right", ncol=2)
-    axes[2].set_ylim(0, weights.max() * 1.45)
+    title = {"title": "head: slope", "handlelength": 1.2, "columnspacing": 1.0}
+    axes[2].legend(fontsize=points(10), loc="upper right", ncol=2, **(title if short else {}))
+    axes[2].set_ylim(0, weights.max() * (1.8 if short else 1.45))  # room for the legend
     return fig
 
 
@@ -499,14 +517,14 @@ def length_figure(
         )
     ax_n.plot(lengths, blind, "k--", lw=1.5, label=blind_label)
     ax_n.axvline(train_length, color="0.5", lw=1, ls=":")
-    ax_n.text(train_length * 1.04, 0.05, "training length", color="0.35", fontsize=11)
+    ax_n.text(train_length * 1.04, 0.05, "training length", color="0.35", fontsize=points(11))
     _n_axis(ax_n, lengths)
     ax_n.set_xlabel("test sequence length n")
     ax_n.set_ylim(0, 1.45)
     ax_n.set_yticks(np.linspace(0, 1, 6))
     ax_n.set_ylabel("held-out accuracy")
     ax_n.set_title("Trained on short sequences, tested on longer ones")
-    ax_n.legend(loc="upper right", fontsize=11, ncol=2)
+    ax_n.legend(loc="upper right", fontsize=points(11), ncol=2)
     longest = int(lengths[-1])
     for scheme, values in by_position.items():
         values = np.asarray(values, dtype=float)
@@ -527,7 +545,7 @@ def length_figure(
         "positions\nseen in training",
         ha="center",
         va="bottom",
-        fontsize=10,
+        fontsize=points(10),
         color="0.35",
     )
     ax_p.set_xlim(-0.5, longest - 0.5)
@@ -536,7 +554,7 @@ def length_figure(
     ax_p.set_xlabel(f"query position (test length {longest})")
     ax_p.set_ylabel("accuracy at that position")
     ax_p.set_title(f"Where the answers are right, n = {longest}")
-    ax_p.legend(loc="upper right", fontsize=11, ncol=3)
+    ax_p.legend(loc="upper right", fontsize=points(11), ncol=3)
     return fig
 
 
@@ -561,18 +579,18 @@ def rope_offset_figure(scores, by_position, train_length: int, right_offset: int
     ax_s.annotate(
         f"Δ = {right_offset}: the right key",
         (right_offset, scores[right_offset]),
-        xytext=(12, 10),
+        xytext=(points(12), points(10)),
         textcoords="offset points",
-        fontsize=11,
+        fontsize=points(11),
     )
     for rival in rivals:
         ax_s.annotate(
             f"Δ = {rival}",
             (rival, scores[rival]),
-            xytext=(0, 8),
+            xytext=(0, points(8)),
             textcoords="offset points",
             ha="center",
-            fontsize=11,
+            fontsize=points(11),
             color=RECOMPUTE,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
         )
@@ -584,7 +602,7 @@ def rope_offset_figure(scores, by_position, train_length: int, right_offset: int
         "trained\noffsets",
         ha="center",
         va="top",
-        fontsize=10,
+        fontsize=points(10),
         color="0.35",
     )
     ax_s.set_xlabel("offset Δ = i − j (query − key position)")
@@ -601,7 +619,7 @@ def rope_offset_figure(scores, by_position, train_length: int, right_offset: int
         "trained\npositions",
         ha="center",
         va="bottom",
-        fontsize=10,
+        fontsize=points(10),
         color="0.35",
     )
     ax_p.set_xlabel("query position i")
