@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     for name, make in sorted(registered_figures().items()):
         if not name.startswith(prefix):
             continue
-        setup()  # same seed and style for every figure, whatever ran before
+        setup(presentation=False)  # same seed and default style for every figure
         fig = make()
         print(save_figure(fig, out_dir / name).relative_to(out_dir.parent))
         plt.close(fig)
