@@ -71,5 +71,5 @@ $(E2E_STAMP): $(STAMP) requirements-e2e.txt
 	$(PY) -m pip install --quiet -r requirements-e2e.txt
 	touch $(E2E_STAMP)
 
-e2e: $(E2E_STAMP) ## Every notebook in JupyterLab in headless Chromium (needs Debian's chromium)
-	$(PY) -m pytest tests/e2e -m "browser or classroom" -p no:randomly -v
+e2e: $(E2E_STAMP) ## Slower checks: every notebook and its slides in headless Chromium (needs Debian chromium), the projector style, the repo2docker build
+	$(PY) -m pytest tests -m "browser or classroom" -p no:randomly -v

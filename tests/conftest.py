@@ -33,3 +33,17 @@ def load_script(name: str):
     sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(
+    params=[False, pytest.param(True, marks=pytest.mark.classroom)],
+    ids=["default", "presentation"],
+)
+def presentation(request):
+    """Run a figure test in the default style and in the projector style of
+    ``setup(presentation=True)``; matplotlib's settings and the style are restored after.
+    The projector variants are the slower half, so they run with ``make e2e``."""
+    from utils.notebook import figure_style
+
+    with figure_style(presentation=request.param):
+        yield request.param

@@ -652,15 +652,6 @@ def test_the_notebooks_numbers():
 # --- figures --------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=[False, True], ids=["default", "presentation"])
-def presentation(request):
-    """Run the test in the default and in the presentation style; restore the style after."""
-    from utils.notebook import figure_style
-
-    with figure_style(presentation=request.param):
-        yield request.param
-
-
 def canvas_gaps(fig) -> dict:
     """Inches between the drawn content and each edge of the canvas (shown uncropped)."""
     box = fig.get_tightbbox(fig.canvas.get_renderer())

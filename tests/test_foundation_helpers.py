@@ -180,14 +180,6 @@ def every_figure():
     return figures
 
 
-@pytest.fixture(params=[False, True], ids=["default", "presentation"])
-def presentation(request):
-    """Each test using it runs in the default and in the presentation style (setup's figure
-    style); matplotlib's settings and the style are restored afterwards."""
-    with figure_style(presentation=request.param):
-        yield request.param
-
-
 def font_sizes(fig) -> list[float]:
     """The size in points of every text the figure draws (tick labels, titles, legends, ...)."""
     fig.canvas.draw()

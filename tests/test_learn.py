@@ -496,15 +496,6 @@ def test_experiment_is_the_notebooks_cells():
 # --- figures --------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=[False, True], ids=["default", "presentation"])
-def presentation(request):
-    """Run the test in the default and in the presentation style; restore the style after."""
-    from utils.notebook import figure_style
-
-    with figure_style(presentation=request.param):
-        yield request.param
-
-
 @pytest.fixture(scope="module")
 def short_runs():
     return {

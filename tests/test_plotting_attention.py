@@ -5,17 +5,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
 
-from utils.notebook import figure_style  # noqa: E402
 from utils.plotting.attention import attention_weights_figure  # noqa: E402
-
-
-@pytest.fixture(params=[False, True], ids=["default", "presentation"])
-def presentation(request):
-    """Run the test in the default and in the presentation style; restore the style after."""
-    with figure_style(presentation=request.param):
-        yield request.param
 
 
 def test_heatmap_has_token_labels_and_readable_text():

@@ -12,7 +12,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from utils.examples import SENTENCE  # noqa: E402
-from utils.notebook import figure_style  # noqa: E402
 from utils.plotting.heads import (  # noqa: E402
     FIGURES,
     concatenation_diagram,
@@ -22,13 +21,6 @@ from utils.plotting.heads import (  # noqa: E402
     short_weight,
     split_diagram,
 )
-
-
-@pytest.fixture(params=[False, True], ids=["default", "presentation"])
-def presentation(request):
-    """Run the test in the default and in the presentation style; restore the style after."""
-    with figure_style(presentation=request.param):
-        yield request.param
 
 
 def drawn_tick_labels(axis):

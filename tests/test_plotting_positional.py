@@ -4,7 +4,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from utils.notebook import figure_style
 from utils.pe_properties import offset_similarity, shift_matrix
 from utils.plotting import positional as figs
 from utils.positional import sinusoidal_encoding
@@ -14,13 +13,6 @@ from utils.positional import sinusoidal_encoding
 def _close_figures():
     yield
     plt.close("all")
-
-
-@pytest.fixture(params=[False, True], ids=["default", "presentation"])
-def presentation(request):
-    """Run the test in the default and in the presentation style; restore the style after."""
-    with figure_style(presentation=request.param):
-        yield request.param
 
 
 @pytest.mark.parametrize("name", sorted(figs.FIGURES))

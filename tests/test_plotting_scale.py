@@ -4,7 +4,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from utils.notebook import figure_style
 from utils.plotting import scale as figs
 from utils.positional import alibi_slopes
 
@@ -13,13 +12,6 @@ from utils.positional import alibi_slopes
 def _close_figures():
     yield
     plt.close("all")
-
-
-@pytest.fixture(params=[False, True], ids=["default", "presentation"])
-def presentation(request):
-    """Run the test in the default and in the presentation style; restore the style after."""
-    with figure_style(presentation=request.param):
-        yield request.param
 
 
 def _inside_canvas(fig) -> bool:
