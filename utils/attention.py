@@ -299,6 +299,22 @@ def _linear(x: np.ndarray, W: np.ndarray, b) -> np.ndarray:
     return y
 
 
+def _check_inputs(x_q, x_kv):
+    """``x_q (..., n_q, d)`` and ``x_kv (..., n_k, d)`` as float arrays, and the broadcast
+    shape of their batch axes; ValueError naming both shapes when they do not fit."""
+    x_q = as_float_array(x_q, "x_q", allow_inf=False)  # (..., n_q, d_model)
+    x_kv = as_float_array(x_kv, "x_kv", allow_inf=False)  # (..., n_k, d_model)
+    require_ndim(x_q, 2, "x_q", "(..., n_q, d_model)")
+    require_ndim(x_kv, 2, "x_kv", "(..., n_k, d_model)")
+    if x_kv.shape[-1] != x_q.shape[-1]:
+        raise ValueError(f"x_q {x_q.shape} and x_kv {x_kv.shape} must share d_model (last axis)")
+    try:
+        lead = np.broadcast_shapes(x_q.shape[:-2], x_kv.shape[:-2])
+    except ValueError:
+        raise ValueError(f"batch axes of x_q {x_q.shape} and x_kv {x_kv.shape} differ") from None
+    return x_q, x_kv, lead
+
+
 def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
     """Multi-head attention: project, split into heads, attend per head, concatenate, W^O.
 
@@ -314,16 +330,7 @@ def multi_head_attention(x_q, x_kv, params: dict, num_heads: int, mask=None):
     their columns are split, so weights made for h = 4 used with ``num_heads=8`` (when the
     widths divide) compute a valid but different attention, with half-width heads.
     """
-    x_q = as_float_array(x_q, "x_q", allow_inf=False)  # (..., n_q, d_model)
-    x_kv = as_float_array(x_kv, "x_kv", allow_inf=False)  # (..., n_k, d_model)
-    require_ndim(x_q, 2, "x_q", "(..., n_q, d_model)")
-    require_ndim(x_kv, 2, "x_kv", "(..., n_k, d_model)")
-    if x_kv.shape[-1] != x_q.shape[-1]:
-        raise ValueError(f"x_q {x_q.shape} and x_kv {x_kv.shape} must share d_model (last axis)")
-    try:
-        lead = np.broadcast_shapes(x_q.shape[:-2], x_kv.shape[:-2])
-    except ValueError:
-        raise ValueError(f"batch axes of x_q {x_q.shape} and x_kv {x_kv.shape} differ") from None
+    x_q, x_kv, lead = _check_inputs(x_q, x_kv)  # (..., n_q, d_model), (..., n_k, d_model)
     h = require_positive_int(num_heads, "num_heads")
     p = _check_params(params, x_q.shape[-1], h)
     if mask is not None:

@@ -24,6 +24,7 @@ import numpy as np
 
 from utils._checks import as_float_array, require_ndim, require_positive_int
 from utils.attention import (
+    _check_inputs,
     _check_mask,
     _linear,
     causal_mask,
@@ -153,21 +154,6 @@ def _attend_grouped(q, k, v, h_kv: int, mask=None):
         heads.reshape(*lead, h, n_q, heads.shape[-1]),  # (..., h, n_q, d_v)
         weights.reshape(*lead, h, n_q, weights.shape[-1]),  # (..., h, n_q, n_k)
     )
-
-
-def _check_inputs(x_q, x_kv):
-    """``x_q (..., n_q, d)``, ``x_kv (..., n_k, d)`` as float arrays and their batch axes."""
-    x_q = as_float_array(x_q, "x_q", allow_inf=False)  # (..., n_q, d_model)
-    x_kv = as_float_array(x_kv, "x_kv", allow_inf=False)  # (..., n_k, d_model)
-    require_ndim(x_q, 2, "x_q", "(..., n_q, d_model)")
-    require_ndim(x_kv, 2, "x_kv", "(..., n_k, d_model)")
-    if x_kv.shape[-1] != x_q.shape[-1]:
-        raise ValueError(f"x_q {x_q.shape} and x_kv {x_kv.shape} must share d_model (last axis)")
-    try:
-        lead = np.broadcast_shapes(x_q.shape[:-2], x_kv.shape[:-2])
-    except ValueError:
-        raise ValueError(f"batch axes of x_q {x_q.shape} and x_kv {x_kv.shape} differ") from None
-    return x_q, x_kv, lead
 
 
 def grouped_query_attention(x_q, x_kv, params, num_heads, num_kv_heads, mask=None):
