@@ -1,7 +1,7 @@
 """``make bench``: how fast the notebooks, the widgets and utils' attention really are.
 
 Prints one markdown report and writes it to bench/results.md and into the README between
-``<!-- bench:start -->`` and ``<!-- bench:end -->``. Three parts:
+``<!-- bench:start -->`` and ``<!-- bench:end -->``. Six parts:
 
 1. each notebook's execution time against an "empty" notebook (kernel start plus the
    setup imports) run in the same session: the floor no notebook can go below;
@@ -13,7 +13,11 @@ Prints one markdown report and writes it to bench/results.md and into the README
    interleaved repetitions with a pause between calls (BLAS threads spin after a call and
    would slow the next one), medians; with 1 and 2 threads, each in a child process whose
    thread count is set by environment variables. One bound: within 2x of torch at
-   (8, 512, 512, 8) on one thread.
+   (8, 512, 512, 8) on one thread;
+4. notebook 06's targets, too slow for the notebook: tiled against plain attention at
+   n = 8192 (memory and time) and KV-cache decoding of 512 tokens;
+5. notebook 05's training runs: held-out accuracy and seconds each (at most 15 s);
+6. what one learner needs on a hub: each notebook's kernel memory and CPU after Run All.
 
 Timings, not assertions: nothing here fails a test. Targets are printed next to results.
 """
@@ -34,9 +38,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import hub_resources  # noqa: E402 (scripts/ is on sys.path)
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
-from execute_notebooks import notebook_client  # noqa: E402 (scripts/ is on sys.path)
+from execute_notebooks import notebook_client  # noqa: E402
 
 from utils.attention import init_mha_params, multi_head_attention  # noqa: E402
 from utils.widgets import all_explorers  # noqa: E402
@@ -286,6 +291,28 @@ def machine() -> str:
     )
 
 
+# --- 5. notebook 05's training runs, and what a learner needs on a hub ------------------------
+
+
+def bench_training() -> list[str]:
+    """Markdown rows: each of notebook 05's training runs from its seed, its held-out
+    accuracy and its wall-clock training time (target: at most 15 s each)."""
+    from utils.learn import EXPERIMENTS, experiment
+
+    rows = [
+        "| run | steps | held-out accuracy | seconds | target |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for name in EXPERIMENTS:
+        history = experiment(name)
+        verdict = "ok" if history.seconds <= 15 else "OVER 15 s"
+        accuracy = f"{100 * history.test_accuracy[-1]:.1f}%"
+        rows.append(
+            f"| {name} | {history.steps[-1]} | {accuracy} | {history.seconds:.2f} | {verdict} |"
+        )
+    return rows
+
+
 def report(args) -> str:
     parts = [f"Measured {time.strftime('%Y-%m-%d')} on: {machine()}.", ""]
     if not args.skip_notebooks:
@@ -313,6 +340,14 @@ def report(args) -> str:
         "medians, tracemalloc peaks):",
         "",
         *bench_scale(args.mha_repeats, args.pause),
+        "",
+    ]
+    parts += ["**Notebook 05's training runs** (each from its seed):", "", *bench_training(), ""]
+    parts += [
+        "**One learner on a hub** (a fresh kernel per notebook, read after Run All; "
+        "`scripts/hub_resources.py`):",
+        "",
+        *hub_resources.rows(),
         "",
     ]
     return "\n".join(parts)
