@@ -6,13 +6,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.adversarial import (
+    BrokenArray,
+    FakeTensor,
+    any_answer,
+    assert_staged_hints,
+    assert_survives_adversarial_answers,
+    assert_survives_adversarial_functions,
+    feedback_on,
+    starter,
+)
 from utils.attention import causal_mask, softmax
 from utils.exercises.attention import (
     FLIPPED_REASONS,
     HINTS,
     SHAPE_KEYS,
     SHIFT,
-    as_answer_choice,
     check_attention_row,
     check_causal_mask,
     check_entropy_after_doubling,
@@ -28,11 +37,6 @@ from utils.exercises.attention import (
     shifted_keys,
     toy_row,
 )
-from utils.exercises.base import Feedback
-
-
-def starter(*_args):
-    raise NotImplementedError
 
 
 def good_softmax(x):
@@ -299,93 +303,23 @@ def test_explorer_blocked_row_agrees_with_the_explorer():
         assert explorer.blocked_rows == flipped_blocked_rows(length)
 
 
-def test_choice_conversion():
-    assert as_answer_choice("Up", ("up", "down")) == ("up", None)
-    assert as_answer_choice(..., ("up",))[1].status == "not attempted"
-    assert as_answer_choice(3, ("up",))[1].status == "wrong"
-
-
-def test_every_exercise_has_staged_hints_and_no_nudge_gives_an_answer():
-    assert sorted(HINTS.stages) == list(range(1, 9))
-    for n, stages in HINTS.stages.items():
-        assert len(stages) >= 2, n
-        assert f"hint({n})" in HINTS.nudge(n)
-    assert "no exercise 9" in hint(9)
+def test_every_exercise_has_staged_hints():
+    assert_staged_hints(HINTS, 8)
 
 
 # --- adversarial answers: feedback, never a traceback, never a false tick ------------------
 
 
-class BrokenArray:
-    def __array__(self, dtype=None, copy=None):
-        raise RuntimeError("broken __array__")
-
-
-class Unprintable:
-    def __str__(self):
-        raise RuntimeError("no")
-
-    def __repr__(self):
-        raise RuntimeError("no")
-
-
-class BadError(Exception):
-    def __str__(self):
-        raise RuntimeError("cannot print me")
-
-
-class FakeTensor:
-    """What torch.tensor(..., requires_grad=True) offers: detach().cpu().numpy()."""
-
-    def __init__(self, value):
-        self.value = np.asarray(value)
-
-    def detach(self):
-        return self
-
-    def cpu(self):
-        return self
-
-    def numpy(self):
-        return self.value
-
-    def __array__(self, dtype=None, copy=None):
-        raise RuntimeError("Can't call numpy() on Tensor that requires grad")
-
-
-def adversarial_values():
-    """Fresh adversarial answers (generators are single-use), none of them right."""
+def notebook_values():
+    """Adversarial answers shaped like this notebook's: four weights, a mask's rows."""
     return [
-        [[1, 2], [3]],
-        [[True], [True, True]],
-        10**400,
         [10**400, 1, 2, 3],
-        float("inf"),
-        (float("inf"), 5, 4),
-        float("nan"),
         [np.nan, 0.25, 0.25, 0.25],
         (x for x in range(4)),
-        "254",
-        b"12",
-        "bb",
         np.array([1 + 2j, 0, 0, 0]),
         np.array([0.189 + 5j, 0.311, 0.311, 0.189]),
-        np.array(["a", "b"]),
-        np.array([object(), 1], dtype=object),
-        BrokenArray(),
-        Unprintable(),
         FakeTensor([0.25, 0.25, 0.25, 0.25]),
-        {"a": 1},
         {"Q": BrokenArray()},
-        None,
-        ...,
-        0,
-        -1,
-        True,
-        [],
-        np.zeros((0, 0)),
-        lambda n: n,
-        object(),
     ]
 
 
@@ -404,19 +338,10 @@ def almost_right_values():
     ]
 
 
-def raising(error):
-    def fn(*_args):
-        raise error
-
-    return fn
-
-
-def adversarial_functions():
-    """Learner functions for the function checkers: every way they can fail."""
-    functions = [raising(e) for e in (KeyboardInterrupt(), BadError(), ValueError("x"))]
-    functions += [lambda *_a: None, lambda *_a: ..., 42, "my_softmax", None, ...]
-    functions += [lambda *_a, v=v: v for v in adversarial_values()[:-2]]  # not the lambdas
-    functions += [
+def almost_right_functions():
+    """Learner functions close to a right softmax or mask, but wrong."""
+    return [
+        "my_softmax",  # the function's name, in quotes
         lambda x: good_softmax(x) * (1 + 1e-3),  # almost right
         lambda x: good_softmax(x)[..., ::-1],  # right values, wrong order
         lambda x: good_softmax(x).T,  # wrong shape
@@ -428,7 +353,6 @@ def adversarial_functions():
         lambda n: FakeTensor(np.ones((n, n), dtype=bool)),
         lambda n: (row for row in causal_mask(n)),
     ]
-    return functions
 
 
 VALUE_CHECKERS = [
@@ -448,54 +372,24 @@ DICT_KEYS = {
 }
 
 
-def assert_feedback_not_correct(feedback):
-    assert isinstance(feedback, Feedback)
-    assert feedback.status in ("wrong", "not attempted"), repr(feedback)
-    assert isinstance(repr(feedback), str) and feedback._repr_html_()
-
-
 @pytest.mark.parametrize("checker", VALUE_CHECKERS, ids=lambda c: c.__name__)
 def test_value_checkers_survive_every_adversarial_answer(checker):
-    for answer in adversarial_values() + almost_right_values():
-        assert_feedback_not_correct(checker(answer))
-    for key_set in DICT_KEYS.values():  # adversarial values inside the expected dict
-        for value in adversarial_values():
-            answer = {key: value for key in key_set}
-            assert_feedback_not_correct(checker(answer))
+    # adversarial values also inside every dict of answers one of the checkers expects
+    assert_survives_adversarial_answers(
+        checker, notebook_values(), almost_right_values(), dict_keys=DICT_KEYS.values()
+    )
 
 
 @pytest.mark.parametrize("checker", FUNCTION_CHECKERS, ids=lambda c: c.__name__)
 def test_function_checkers_survive_every_adversarial_function(checker):
-    for fn in adversarial_functions():
-        with np.errstate(all="ignore"):
-            assert_feedback_not_correct(checker(fn))
+    assert_survives_adversarial_functions(checker, notebook_values(), almost_right_functions())
 
 
-values = st.recursive(
-    st.one_of(
-        st.none(),
-        st.booleans(),
-        st.integers(),
-        st.floats(),
-        st.complex_numbers(),
-        st.text(max_size=5),
-        st.binary(max_size=3),
-    ),
-    lambda children: st.one_of(
-        st.lists(children, max_size=5),
-        st.tuples(children, children),
-        st.dictionaries(st.sampled_from(["Q", "row", "W_q", "scores", "x"]), children),
-    ),
-    max_leaves=12,
+@given(
+    any_answer(keys=["Q", "row", "W_q", "scores", "x"]),
+    st.sampled_from(VALUE_CHECKERS + FUNCTION_CHECKERS),
 )
-
-
-@given(values, st.sampled_from(VALUE_CHECKERS + FUNCTION_CHECKERS))
 def test_any_answer_gives_feedback_and_random_ones_are_not_ticked(answer, checker):
-    if checker in FUNCTION_CHECKERS:
-        feedback = checker(lambda *_a: answer)
-    else:
-        feedback = checker(answer)
-    assert isinstance(feedback, Feedback) and feedback._repr_html_()
+    feedback = feedback_on(checker, answer, function=checker in FUNCTION_CHECKERS)
     if feedback.ok:  # only a genuinely right answer may be ticked
         assert checker is check_flipped_accuracy and answer.strip().lower() == "b"

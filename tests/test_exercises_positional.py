@@ -7,7 +7,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from utils.exercises.base import Feedback
+from tests.adversarial import (
+    adversarial_values,
+    any_answer,
+    assert_feedback,
+    assert_staged_hints,
+    assert_survives_adversarial_answers,
+    assert_survives_adversarial_functions,
+    feedback_on,
+    returning,
+    starter,
+)
+from utils.exercises.base import safe_text
 from utils.exercises.positional import (
     DOT_PRODUCTS,
     HINTS,
@@ -19,7 +30,6 @@ from utils.exercises.positional import (
     check_variant_guesses,
     check_wavelength,
     dot_product_values,
-    hint,
     is_column_reordering,
     mystery_encodings,
     reordering_candidates,
@@ -113,10 +123,6 @@ def test_pe_value_refuses_what_is_not_one_number():
 
 def test_wavelength_right_and_unattempted():
     assert check_wavelength(_wavelength).ok
-
-    def starter(i, d_model):
-        raise NotImplementedError
-
     fb = check_wavelength(starter)
     assert fb.status == "not attempted" and "hint(2)" in fb.hint
     assert "2*pi" not in fb.hint  # the nudge does not give the method
@@ -210,10 +216,6 @@ def test_equal_dot_products():
 
 def test_encoding_right_and_unattempted():
     assert check_encoding(_interleaved).ok
-
-    def starter(num_positions, d_model):
-        raise NotImplementedError
-
     fb = check_encoding(starter)
     assert fb.status == "not attempted" and "hint(5)" in fb.hint
     assert "0::2" not in fb.hint  # the nudge does not give the method
@@ -323,10 +325,7 @@ def test_hints_for_exercises_4_and_5_leave_the_work_to_the_learner():
 
 
 def test_hints_are_staged_and_never_give_the_answer():
-    assert set(HINTS.stages) == {1, 2, 3, 4, 5, 6}
-    for n, texts in HINTS.stages.items():
-        assert len(texts) >= 2
-        assert f"hint {len(texts)} of {len(texts)}" in hint(n, 99)
+    assert_staged_hints(HINTS, 6)
     assert "0.76" not in " ".join(HINTS.stages[1]) and "0.7648" not in " ".join(HINTS.stages[1])
     assert "cos" not in HINTS.stages[1][0].split("sine or a")[0]  # the nudge asks, not tells
 
@@ -334,73 +333,23 @@ def test_hints_are_staged_and_never_give_the_answer():
 # --- every checker, fed what a learner might write -------------------------------------------
 
 
-class Unprintable:
-    def __str__(self):
-        raise RuntimeError("no")
-
-    def __repr__(self):
-        raise RuntimeError("no")
+def notebook_values():
+    """Adversarial answers near this notebook's: a complex number, a dict of arrays."""
+    return [1 + 0.5j, {"A": np.array([1, 2])}]
 
 
-class BrokenArray:
-    def __array__(self, dtype=None, copy=None):
-        raise RuntimeError("broken __array__")
-
-
-class BadError(Exception):
-    def __str__(self):
-        raise RuntimeError("cannot print me")
-
-
-ADVERSARIAL_VALUES = [
-    [[1, 2], [3]],
-    10**400,
-    (float("inf"), 5, 4),
-    float("inf"),
-    float("-inf"),
-    float("nan"),
-    [np.nan, 1.0],
-    BrokenArray(),
-    Unprintable(),
-    "254",
-    b"12",
-    np.array([1 + 2j]),
-    1 + 0.5j,
-    np.array(["a", "b"]),
-    np.array([object(), 1], dtype=object),
-    {"a": 1},
-    {"A": np.array([1, 2])},
-    {Unprintable(): 1},
-    {"a": Unprintable()},
-    None,
-    ...,
-    True,
-    np.zeros((0,)),
-    np.zeros((3, 0, 2)),
-    object(),
-    lambda: 1,
-]
-
-
-def _raise(error):
-    def function(*args):
-        raise error
-
-    return function
-
-
-def _functions(right):
-    """Learner functions built around the ``right`` one: broken, slow, wrong, almost right."""
-    functions = [_raise(error) for error in (ValueError("x"), BadError(), KeyboardInterrupt())]
-    functions += [lambda *a: None, lambda *a: ..., lambda *a: (x for x in range(3)), "f", 3]
-    functions += [lambda *a, v=v: v for v in ADVERSARIAL_VALUES]
-    functions += [
+def _almost(right):
+    """Learner functions built around the ``right`` one: almost right, or right but wrong."""
+    return [
         lambda *a: np.asarray(right(*a)) * (1 + 1e-4) + 1e-4,  # almost right
         lambda *a: np.asarray(right(*a)).astype(complex) + 1j,
         lambda *a: np.asarray(right(*a))[..., :1],  # wrong shape
-        lambda *a: np.asarray(right(*a)).tolist(),  # a list is fine, but of the right values
     ]
-    return functions
+
+
+def _spells(value, truth) -> bool:
+    """Whether ``value`` is a way to write the answer ``truth`` (True/False, or 1/0)."""
+    return isinstance(truth, bool) and type(value) in (bool, int) and value == truth
 
 
 VALUE_CHECKERS = {
@@ -412,72 +361,39 @@ VALUE_CHECKERS = {
 FUNCTION_CHECKERS = {check_wavelength: _wavelength, check_encoding: _interleaved}
 
 
-def _assert_feedback(feedback, may_be_correct=False):
-    assert isinstance(feedback, Feedback)
-    assert feedback.status in {"correct", "wrong", "not attempted"}
-    assert isinstance(repr(feedback), str) and feedback._repr_html_()
-    if not may_be_correct:
-        assert not feedback.ok, feedback
-
-
 @pytest.mark.parametrize("checker", list(VALUE_CHECKERS), ids=lambda c: c.__name__)
 def test_value_checkers_never_raise_and_never_tick_nonsense(checker):
     right = VALUE_CHECKERS[checker]
-    for value in ADVERSARIAL_VALUES:
-        _assert_feedback(checker(value))
-        if right is not None:  # the same nonsense as the answer for one key
-            for key in right:
-                answer = dict(right, **{key: value})
-                _assert_feedback(
-                    checker(answer), may_be_correct=value is True
-                )  # True is an answer
+    # the nonsense also as the answer to every key, and to each one alone
+    assert_survives_adversarial_answers(checker, notebook_values(), dict_keys=[right or ()])
+    for key in right or ():  # the nonsense as the answer for one key, the others right
+        for value in adversarial_values() + notebook_values():
+            answer = dict(right, **{key: value})
+            label = f"{checker.__name__}({key}={safe_text(value, 40)})"
+            assert_feedback(checker(answer), label, may_be_correct=_spells(value, right[key]))
 
 
 @pytest.mark.parametrize("checker", list(FUNCTION_CHECKERS), ids=lambda c: c.__name__)
 def test_function_checkers_never_raise_and_never_tick_nonsense(checker):
     right = FUNCTION_CHECKERS[checker]
-    functions = _functions(right)
-    for function in functions[:-1]:
-        _assert_feedback(checker(function))
-    _assert_feedback(checker(functions[-1]), may_be_correct=True)
-    assert checker(functions[-1]).ok  # the right values as a plain list
+    assert_survives_adversarial_functions(checker, notebook_values(), ["f", 3, *_almost(right)])
+    assert checker(lambda *a: np.asarray(right(*a)).tolist()).ok  # the right values, a list
 
 
-answers = st.recursive(
-    st.one_of(
-        st.none(),
-        st.just(...),
-        st.booleans(),
-        st.integers(),
-        st.floats(),
-        st.complex_numbers(),
-        st.text(max_size=12),
-        st.binary(max_size=4),
-    ),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(st.one_of(st.text(max_size=14), st.integers()), inner, max_size=7),
-    ),
-    max_leaves=12,
-)
-
-
-@given(answers)
+@given(any_answer())
 def test_any_answer_gives_feedback(answer):
     for checker in VALUE_CHECKERS:
-        feedback = checker(answer)
-        _assert_feedback(feedback, may_be_correct=True)
-        if feedback.ok:  # only the right answer can be correct
+        if feedback_on(checker, answer).ok:  # only the right answer can be correct
             if checker is check_pe_value:
                 assert abs(np.asarray(answer).real.item() - np.cos(0.7)) <= 0.0051
             else:
                 assert isinstance(answer, dict) and len(answer) == len(VALUE_CHECKERS[checker])
 
 
-@given(answers)
+@given(any_answer())
 def test_any_returned_value_gives_feedback(answer):
     for checker in FUNCTION_CHECKERS:
-        _assert_feedback(checker(lambda *args, a=answer: a))
+        assert_feedback(checker(returning(answer)), checker.__name__)
 
 
 @given(st.sampled_from(list(VALUE_CHECKERS)[1:]), st.data())
@@ -490,4 +406,4 @@ def test_any_wrong_choice_is_never_correct(checker, data):
     answer = dict(right, **{key: other})
     assume_wrong = other != right[key]
     fb = checker(answer)
-    _assert_feedback(fb, may_be_correct=not assume_wrong)
+    assert_feedback(fb, may_be_correct=not assume_wrong)

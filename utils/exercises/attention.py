@@ -2,9 +2,8 @@
 
 Each returns a :class:`utils.exercises.base.Feedback` and never raises on a learner's answer:
 every answer goes through :mod:`utils.exercises.base` (``attempt``, ``as_answer_array``,
-``as_answer_number``, ``as_answer_shape``) or :func:`as_answer_choice` below. While an
-exercise is not attempted, its checker shows the first, gentle hint; ``hint(n)`` gives the
-next one.
+``as_answer_number``, ``as_answer_shape``, ``as_answer_choice``). While an exercise is not
+attempted, its checker shows the first, gentle hint; ``hint(n)`` gives the next one.
 
 1. one attention row by hand          5. double W_q, double W_v: the entropy of the weights
 2. predict the shapes                  6. add the same vector to every key: what changes?
@@ -22,6 +21,7 @@ from utils.exercises.base import (
     Feedback,
     Hints,
     as_answer_array,
+    as_answer_choice,
     as_answer_number,
     as_answer_shape,
     attempt,
@@ -96,29 +96,21 @@ HINTS = Hints(
 hint = HINTS.show
 
 
-def _first_hint(exercise: int, problem: Feedback | None) -> Feedback | None:
-    """``problem``, but with exercise ``exercise``'s nudge when it says "not attempted"."""
-    if problem is not None and problem.status == "not attempted":
-        return not_attempted(HINTS.nudge(exercise))
-    return problem
-
-
-def as_answer_choice(answer, options, what: str = "your answer"):
-    """One of ``options`` (strings, compared without case and surrounding spaces):
-    ``(option, None)`` or ``(None, Feedback)``. Never raises."""
+def _read_exact_dict(answer, keys: tuple, exercise: int, expected: str, example: str):
+    """A learner's dict with exactly the keys ``keys``, at least one of them answered:
+    ``(answer, None)`` or ``(None, Feedback)``. "Not attempted" (with the nudge) for the
+    starter's ``...`` or a dict whose values are all ``...``; "wrong", naming the keys
+    (``expected``) and the starter's form (``example``), for anything else."""
     if is_unanswered(answer):
-        return None, not_attempted("replace the `...` with your answer")
-    listed = ", ".join(repr(o) for o in options)
-    if not isinstance(answer, str):
+        return None, not_attempted(HINTS.nudge(exercise))
+    if not isinstance(answer, dict) or set(answer) != set(keys):
         return None, wrong(
-            f"{what} is {safe_text(answer, 40)}, not one of {listed}",
-            "write the word in quotes, e.g. 'up'",
+            f"expected a dict with the keys {expected}, got {safe_text(answer, 60)}",
+            f"keep the starter's form: {example}",
         )
-    text = answer.strip().lower()
-    for option in options:
-        if text == option.lower():
-            return option, None
-    return None, wrong(f"{what} {safe_text(answer, 40)!r} is not one of {listed}")
+    if all(is_unanswered(v) for v in answer.values()):
+        return None, not_attempted(HINTS.nudge(exercise))
+    return answer, None
 
 
 # --- 1. one attention row by hand ----------------------------------------------------------
@@ -142,7 +134,7 @@ def check_attention_row(answer) -> Feedback:
     (2 decimals are enough)."""
     got, problem = as_answer_array(answer, "your answer")
     if problem:
-        return _first_hint(1, problem)
+        return HINTS.nudge_if_not_attempted(1, problem)
     if got.shape != (4,):
         return wrong(
             f"expected 4 numbers (one per key), got shape {got.shape}",
@@ -256,10 +248,10 @@ def check_causal_mask(fn) -> Feedback:
     for n in (3, 5, 1):
         result, problem = attempt(fn, n)
         if problem:
-            return _first_hint(3, problem)
+            return HINTS.nudge_if_not_attempted(3, problem)
         got, problem = as_answer_array(result, "your mask", kind="bool")
         if problem:
-            return _first_hint(3, problem)
+            return HINTS.nudge_if_not_attempted(3, problem)
         if got.shape != (n, n):
             return wrong_shape(
                 f"n={n}", got.shape, (n, n), "one row per query, one column per key"
@@ -301,7 +293,7 @@ def _softmax_of(fn, logits):
     with np.errstate(all="ignore"):  # the learner's overflow is diagnosed, not warned about
         result, problem = attempt(fn, logits.copy())
         if problem:
-            return None, _first_hint(4, problem)
+            return None, HINTS.nudge_if_not_attempted(4, problem)
         return as_answer_array(result, "your result")
 
 
@@ -402,21 +394,17 @@ def doubled_entropies() -> dict:
 def check_entropy_after_doubling(answer) -> Feedback:
     """Exercise 5: ``answer = {"W_q": ..., "W_v": ...}``, each "up", "down" or "same": what
     happens to the entropy of every query's weights when that matrix is doubled."""
-    if is_unanswered(answer):
-        return not_attempted(HINTS.nudge(5))
-    if not isinstance(answer, dict) or set(answer) != {"W_q", "W_v"}:
-        return wrong(
-            f"expected a dict with the keys 'W_q' and 'W_v', got {safe_text(answer, 60)}",
-            'keep the starter\'s form: {"W_q": "up", "W_v": "same"}',
-        )
-    if all(is_unanswered(v) for v in answer.values()):
-        return not_attempted(HINTS.nudge(5))
+    answer, problem = _read_exact_dict(
+        answer, ("W_q", "W_v"), 5, "'W_q' and 'W_v'", '{"W_q": "up", "W_v": "same"}'
+    )
+    if problem:
+        return problem
     h = doubled_entropies()
     cat = f"'cat': {h['given'][1]:.3f} -> {h['W_q'][1]:.3f} nats"
     for key in ("W_q", "W_v"):
         choice, problem = as_answer_choice(answer[key], DIRECTIONS, f"your answer for {key}")
         if problem:
-            return _first_hint(5, problem)
+            return HINTS.nudge_if_not_attempted(5, problem)
         if key == "W_q" and choice == "up":
             return wrong(
                 "doubling W_q doubles every score, and larger scores make softmax sharper, "
@@ -462,15 +450,15 @@ def shifted_keys() -> dict:
 def check_shifted_keys(answer) -> Feedback:
     """Exercise 6: ``answer = {"scores": ..., "weights": ..., "out": ...}``, each True (it
     changes) or False, when the same vector is added to every key."""
-    if is_unanswered(answer):
-        return not_attempted(HINTS.nudge(6))
-    if not isinstance(answer, dict) or set(answer) != set(SHIFT_PARTS):
-        return wrong(
-            f"expected a dict with the keys {', '.join(SHIFT_PARTS)}, got {safe_text(answer, 60)}",
-            'keep the starter\'s form: {"scores": True, "weights": False, "out": False}',
-        )
-    if all(is_unanswered(v) for v in answer.values()):
-        return not_attempted(HINTS.nudge(6))
+    answer, problem = _read_exact_dict(
+        answer,
+        SHIFT_PARTS,
+        6,
+        ", ".join(SHIFT_PARTS),
+        '{"scores": True, "weights": False, "out": False}',
+    )
+    if problem:
+        return problem
     changes = {}
     for part in SHIFT_PARTS:
         value = answer[part]
@@ -520,7 +508,7 @@ def check_flipped_accuracy(answer) -> Feedback:
     """Exercise 7: which of ``FLIPPED_REASONS`` ("a".."d") explains the accuracy of 1.0."""
     choice, problem = as_answer_choice(answer, tuple(FLIPPED_REASONS), "your answer")
     if problem:
-        return _first_hint(7, problem)
+        return HINTS.nudge_if_not_attempted(7, problem)
     if choice == "b":
         return correct(
             "the flipped mask shows query i only the keys j > i; the nearest, token i + 1, "
@@ -552,20 +540,16 @@ def flipped_blocked_rows(length: int, n: int = EXPLORER_N) -> list[int]:
 def check_explorer_blocked_row(answer) -> Feedback:
     """Exercise 8: ``answer = {"row": ..., "length": ...}``: the query row that the flipped
     "causal + padding" mask blocks fully, and the length at which it happens."""
-    if is_unanswered(answer):
-        return not_attempted(HINTS.nudge(8))
-    if not isinstance(answer, dict) or set(answer) != {"row", "length"}:
-        return wrong(
-            f"expected a dict with the keys 'row' and 'length', got {safe_text(answer, 60)}",
-            'keep the starter\'s form: {"row": 2, "length": 3}',
-        )
-    if all(is_unanswered(v) for v in answer.values()):
-        return not_attempted(HINTS.nudge(8))
+    answer, problem = _read_exact_dict(
+        answer, ("row", "length"), 8, "'row' and 'length'", '{"row": 2, "length": 3}'
+    )
+    if problem:
+        return problem
     values = {}
     for key, low, high in (("row", 0, EXPLORER_N - 1), ("length", 1, EXPLORER_N)):
         value, problem = as_answer_number(answer[key], f"your {key}")
         if problem:
-            return _first_hint(8, problem)
+            return HINTS.nudge_if_not_attempted(8, problem)
         if not value.is_integer() or not low <= value <= high:
             return wrong(
                 f"your {key} is {value:g}: the explorer's {key} is a whole number from {low} "

@@ -1,4 +1,6 @@
-"""Feedback for exercises: the three outcomes and a safe way to call a learner's code."""
+"""Feedback for exercises: the three outcomes, a safe way to call a learner's code, and the
+conversions every checker module reads a learner's answer with (numbers, arrays, shapes,
+one of several options, a dict of answers, True/False)."""
 
 from __future__ import annotations
 
@@ -230,6 +232,108 @@ def as_answer_shape(answer, what: str = "your shape"):
     return tuple(sizes), None
 
 
+def as_answer_shape_or_array(answer, what: str = "your shape"):
+    """:func:`as_answer_shape` that also takes a 1-D numpy array of sizes, such as
+    ``np.array([7, 20])`` (a learner may pass ``x.shape`` converted, or ``np.array(...)``)."""
+    if isinstance(answer, np.ndarray) and answer.ndim == 1:
+        answer = answer.tolist()
+    return as_answer_shape(answer, what)
+
+
+def match_option(answer, options, strip: str = ""):
+    """The option of ``options`` (strings) that ``answer`` names, or None.
+
+    Compared without case and surrounding white space, and without the characters in
+    ``strip`` at either end (``strip="().'"`` finds "c" in "(c)."). None when ``answer`` is
+    not a string or names no option. Never raises.
+    """
+    if not isinstance(answer, str):
+        return None
+    text = answer.strip().strip(strip).lower()
+    for option in options:
+        if text == option.lower():
+            return option
+    return None
+
+
+def as_answer_choice(answer, options, what: str = "your answer"):
+    """One of ``options`` (words such as "up", "down"; see :func:`match_option`):
+    ``(option, None)`` or ``(None, Feedback)``. Never raises."""
+    if is_unanswered(answer):
+        return None, not_attempted("replace the `...` with your answer")
+    listed = ", ".join(repr(o) for o in options)
+    if not isinstance(answer, str):
+        return None, wrong(
+            f"{what} is {safe_text(answer, 40)}, not one of {listed}",
+            "write the word in quotes, e.g. 'up'",
+        )
+    option = match_option(answer, options)
+    if option is None:
+        return None, wrong(f"{what} {safe_text(answer, 40)!r} is not one of {listed}")
+    return option, None
+
+
+def as_answer_letter(answer, options, what: str = "your answer"):
+    """One letter among ``options`` (upper-case letters, e.g. the keys of a dict of
+    statements; case and surrounding spaces ignored): ``(letter, None)`` or
+    ``(None, Feedback)``. Never raises."""
+    if is_unanswered(answer):
+        return None, not_attempted("replace the `...` with your answer")
+    letter = match_option(answer, options)
+    if letter is None:
+        return None, wrong(
+            f"{what} is {safe_text(answer, 40)!r}: answer with one letter in quotes, "
+            f"{list(options)}",
+            'e.g. answer = "A"',
+        )
+    return letter, None
+
+
+def as_answer_dict(answer, keys, example: str, nudge: str):
+    """A learner's dict of answers, one per key of ``keys``: ``({key: value}, None)`` or
+    ``(None, Feedback)``.
+
+    Keys match without regard to case or surrounding spaces ("a" finds "A"); a key left out
+    comes back as ``...`` (unanswered, like a value left at ``...`` or None). "Not
+    attempted", with the exercise's ``nudge`` as hint, while no key is answered; "wrong" for
+    anything but a dict (``example`` shows the starter's form), an unknown key, or a key
+    given twice. The values themselves are the checker's to read. Never raises.
+    """
+    if is_unanswered(answer):
+        return None, not_attempted(nudge)
+    if not isinstance(answer, dict):
+        return None, wrong(
+            f"expected a dict such as {example}, got {type(answer).__name__} "
+            f"{safe_text(answer, 60)}",
+            "keep the braces and the keys of the starter cell; replace each ... only",
+        )
+    values = {}
+    for key, value in answer.items():
+        name = match_option(key, keys)
+        if name is None:
+            return None, wrong(
+                f"unknown key {safe_text(key, 30)!r}",
+                f"the keys are {', '.join(repr(k) for k in keys)}",
+            )
+        if name in values:
+            return None, wrong(f"the key {name!r} appears twice", "give each key once")
+        values[name] = value
+    if all(is_unanswered(values.get(key)) for key in keys):
+        return None, not_attempted(nudge)
+    return {key: values.get(key, ...) for key in keys}, None
+
+
+def parse_truth(value):
+    """``(True or False, None)`` for a bool (numpy's too) or 0/1, else ``(None, message)``
+    with a message that says what to write (for one value of a dict of answers)."""
+    if isinstance(value, (str, bytes)):
+        return None, "write True or False without quotes"
+    array, problem = as_answer_array(value, kind="bool")
+    if problem is not None or array.size != 1:
+        return None, "expected True or False"
+    return bool(array.reshape(())), None
+
+
 class Hints:
     """Staged hints for a notebook's exercises: a nudge first, the method one call later.
 
@@ -244,6 +348,14 @@ class Hints:
     def nudge(self, exercise: int) -> str:
         """The first hint of ``exercise``, ending with how to get the next one."""
         return f"{self.stages[exercise][0]} (more: hint({exercise}))"
+
+    def nudge_if_not_attempted(self, exercise: int, problem: Feedback | None) -> Feedback | None:
+        """``problem`` as it is, unless it says "not attempted": then "not attempted" with
+        ``exercise``'s nudge as the hint, instead of the generic hint of :func:`attempt` or
+        an ``as_answer_*`` conversion. None stays None."""
+        if problem is not None and problem.status == "not attempted":
+            return not_attempted(self.nudge(exercise))
+        return problem
 
     def show(self, exercise, level: int = 2) -> HintText:
         """Hint ``level`` (1 = the nudge, 2 = the method, ...) of exercise ``exercise``."""

@@ -2,10 +2,11 @@
 
 Each returns a :class:`utils.exercises.base.Feedback` and never raises, whatever a learner
 passes: every answer goes through the conversions of :mod:`utils.exercises.base`
-(``as_answer_shape``, ``as_answer_number``, ``as_answer_array``), and every learner's
-function is called through :func:`utils.exercises.base.attempt`. A wrong answer that
-matches a typical mistake is named as that mistake. While an exercise is not attempted its
-checker shows a nudge; ``hint(n)`` gives the next hint.
+(``as_answer_shape_or_array``, ``as_answer_number``, ``as_answer_array``, ``as_answer_dict``,
+``match_option``, ``parse_truth``), and every learner's function is called through
+:func:`utils.exercises.base.attempt`. A wrong answer that matches a typical mistake is named
+as that mistake. While an exercise is not attempted its checker shows a nudge; ``hint(n)``
+gives the next hint.
 
 1. ``check_cross_attention_shapes``: the shapes in a decoder's cross-attention.
 2. ``check_decoder_masks``: which mask goes into which attention (conceptual).
@@ -33,12 +34,15 @@ from utils.exercises.base import (
     Feedback,
     Hints,
     as_answer_array,
+    as_answer_dict,
     as_answer_number,
-    as_answer_shape,
+    as_answer_shape_or_array,
     attempt,
     correct,
     is_unanswered,
+    match_option,
     not_attempted,
+    parse_truth,
     safe_text,
     wrong,
     wrong_shape,
@@ -112,18 +116,6 @@ HINTS = Hints(
 hint = HINTS.show
 
 
-def _function_problem(feedback: Feedback, exercise: int) -> Feedback:
-    """``attempt``'s feedback, with the exercise's nudge when it is "not attempted"."""
-    return not_attempted(HINTS.nudge(exercise)) if feedback.status == "not attempted" else feedback
-
-
-def _shape_of(answer):
-    """A 1-D numpy array of sizes becomes a list first; everything else as it is."""
-    if isinstance(answer, np.ndarray) and answer.ndim == 1:
-        return answer.tolist()
-    return answer
-
-
 def _whole_number(answer, what: str):
     """``(int, None)`` for a whole number (5 or 5.0), else ``(None, Feedback)``."""
     if isinstance(answer, (bool, np.bool_)):
@@ -134,34 +126,6 @@ def _whole_number(answer, what: str):
     if not np.isfinite(value) or value != int(value):
         return None, wrong(f"{what}, {value:g}, is not a whole number", "it counts something")
     return int(value), None
-
-
-def _read_dict(answer, keys: tuple[str, ...], exercise: int, example: str):
-    """A learner's dict as ``({key: value or Ellipsis}, None)`` or ``(None, Feedback)``.
-
-    Keys match without regard to case or spaces; a missing key or ``...`` is unanswered.
-    """
-    if is_unanswered(answer):
-        return None, not_attempted(HINTS.nudge(exercise))
-    if not isinstance(answer, dict):
-        return None, wrong(
-            f"expected a dict such as {example}, got {type(answer).__name__} "
-            f"{safe_text(answer, 60)}",
-            "keep the braces and the keys of the starter cell; replace each ... only",
-        )
-    canonical = {key.lower(): key for key in keys}
-    values = {}
-    for key, value in answer.items():
-        name = canonical.get(key.strip().lower()) if isinstance(key, str) else None
-        if name is None:
-            return None, wrong(
-                f"unknown key {safe_text(key, 30)!r}",
-                f"the keys are {', '.join(repr(k) for k in keys)}",
-            )
-        if name in values:
-            return None, wrong(f"the key {name!r} appears twice", "give each key once")
-        values[name] = value
-    return {key: values.get(key, ...) for key in keys}, None
 
 
 # --- exercise 1 -------------------------------------------------------------------------------
@@ -175,10 +139,10 @@ def check_cross_attention_shapes(weights_shape, output_shape, task=None) -> Feed
     h, n_q, n_k, d = t["h"], t["n_tgt"], t["n_src"], t["d_model"]
     if is_unanswered(weights_shape) or is_unanswered(output_shape):
         return not_attempted(HINTS.nudge(1))
-    w, problem = as_answer_shape(_shape_of(weights_shape), "the weights' shape")
+    w, problem = as_answer_shape_or_array(weights_shape, "the weights' shape")
     if problem:
         return problem
-    o, problem = as_answer_shape(_shape_of(output_shape), "the output's shape")
+    o, problem = as_answer_shape_or_array(output_shape, "the output's shape")
     if problem:
         return problem
     if w == (h, n_k, n_q) or o == (n_k, d):
@@ -227,26 +191,18 @@ CROSS_MISTAKES = {
 }
 
 
-def _letter(answer):
-    """``answer`` as one of the option letters, or None."""
-    if not isinstance(answer, str) or answer.strip().upper() not in MASK_OPTIONS:
-        return None
-    return answer.strip().upper()
-
-
 def check_decoder_masks(answer) -> Feedback:
     """Exercise 2: ``{"self": letter, "cross": letter}`` from ``MASK_OPTIONS``: the causal
     mask (A) in the decoder's self-attention, the source padding mask (B) in cross-attention."""
-    values, problem = _read_dict(answer, ("self", "cross"), 2, '{"self": "D", "cross": "D"}')
+    example = '{"self": "D", "cross": "D"}'
+    values, problem = as_answer_dict(answer, ("self", "cross"), example, HINTS.nudge(2))
     if problem:
         return problem
-    if all(is_unanswered(v) for v in values.values()):
-        return not_attempted(HINTS.nudge(2))
     letters = {}
     for key, value in values.items():
         if is_unanswered(value):
             continue
-        letters[key] = _letter(value)
+        letters[key] = match_option(value, MASK_OPTIONS)
         if letters[key] is None:
             return wrong(
                 f"{key!r}: {safe_text(value, 30)} is not one of the letters "
@@ -309,7 +265,7 @@ def check_layer_norm(function) -> Feedback:
     with np.errstate(all="ignore"):  # 0 / 0 and overflow are reported below instead
         result, feedback = attempt(function, x.copy(), gamma.copy(), beta.copy())
     if feedback:
-        return _function_problem(feedback, 3)
+        return HINTS.nudge_if_not_attempted(3, feedback)
     expected = layer_norm(x, gamma, beta)  # (2, 3, 4)
     constant_token = wrong(
         "a constant token (x[0, 1], variance 0) gives NaN or inf",
@@ -343,11 +299,11 @@ def check_norms_on_path(answer) -> Feedback:
     the first layer's input along the residual connections only, in a post-LN stack of
     ``PATH_TASK["layers"]`` layers (2 per layer) and a pre-LN stack (its final norm: 1)."""
     layers = PATH_TASK["layers"]
-    values, problem = _read_dict(answer, ("post", "pre"), 4, '{"post": 0, "pre": 0}')
+    values, problem = as_answer_dict(
+        answer, ("post", "pre"), '{"post": 0, "pre": 0}', HINTS.nudge(4)
+    )
     if problem:
         return problem
-    if all(is_unanswered(v) for v in values.values()):
-        return not_attempted(HINTS.nudge(4))
     counts = {}
     for key, value in values.items():
         if not is_unanswered(value):
@@ -400,29 +356,18 @@ STATEMENT_REASONS = {
 }
 
 
-def _parse_truth(value):
-    """``(True/False, None)`` for a bool (also numpy's, or 0/1), else ``(None, message)``."""
-    if isinstance(value, (str, bytes)):
-        return None, "write True or False without quotes"
-    array, problem = as_answer_array(value, kind="bool")
-    if problem is not None or array.size != 1:
-        return None, "expected True or False"
-    return bool(array.reshape(())), None
-
-
 def check_stack_statements(answer) -> Feedback:
     """Exercise 5: ``{"A": True/False, ...}`` for each of ``STATEMENTS``."""
-    values, problem = _read_dict(answer, tuple(STATEMENTS), 5, '{"A": True, "B": False, ...}')
+    example = '{"A": True, "B": False, ...}'
+    values, problem = as_answer_dict(answer, tuple(STATEMENTS), example, HINTS.nudge(5))
     if problem:
         return problem
     unanswered = [key for key, value in values.items() if is_unanswered(value)]
-    if len(unanswered) == len(STATEMENTS):
-        return not_attempted(HINTS.nudge(5))
     mistakes = []
     for key, value in values.items():
         if key in unanswered:
             continue
-        truth, message = _parse_truth(value)
+        truth, message = parse_truth(value)
         if message:
             return wrong(f"the answer for {key!r} is {safe_text(value, 30)}: {message}")
         if truth != STATEMENT_TRUTH[key]:
@@ -573,7 +518,7 @@ def check_pre_ln_decoder_layer(function) -> Feedback:
     with np.errstate(all="ignore"):
         result, feedback = attempt(function, *args)
     if feedback:
-        return _function_problem(feedback, 7)
+        return HINTS.nudge_if_not_attempted(7, feedback)
     if isinstance(result, tuple) and len(result) == 3:
         result = result[0]  # (out, self_weights, cross_weights), as decoder_layer returns
     out, problem = as_answer_array(result, "what your function returned")

@@ -18,10 +18,11 @@ from utils.exercises.base import (
     Hints,
     as_answer_array,
     as_answer_number,
-    as_answer_shape,
+    as_answer_shape_or_array,
     attempt,
     correct,
     is_unanswered,
+    match_option,
     not_attempted,
     safe_text,
     wrong,
@@ -83,13 +84,6 @@ HINTS = Hints(
 hint = HINTS.show
 
 
-def _shape_of(answer):
-    """A 1-D numpy array of sizes becomes a list first; everything else as it is."""
-    if isinstance(answer, np.ndarray) and answer.ndim == 1:
-        return answer.tolist()
-    return answer
-
-
 # --- exercise 1 ---------------------------------------------------------------------------
 
 
@@ -97,7 +91,7 @@ def check_concat_shape(answer, n=CONCAT_TASK["n"], d_v=CONCAT_TASK["d_v"], h=CON
     """Exercise 1: the shape of the concatenated head outputs is ``(n, h * d_v)``."""
     if is_unanswered(answer):
         return not_attempted(HINTS.nudge(1))
-    shape, problem = as_answer_shape(_shape_of(answer))
+    shape, problem = as_answer_shape_or_array(answer)
     if problem:
         return problem
     if shape == (n, h * d_v):
@@ -187,7 +181,7 @@ def check_why_params_constant(answer):
             f"expected one letter in quotes, such as 'a', got {safe_text(answer, 40)}",
             "write the letter of the statement as a string: answer_why = 'a'",
         )
-    letter = answer.strip().strip("().'\" ").lower()
+    letter = match_option(answer, WHY_CHOICES, strip="().'\" ")
     if letter == "c":
         return correct(
             "h heads, each (d_model, d_model/h): h * d_model * d_model/h = d_model^2, the same "
@@ -322,7 +316,7 @@ def check_split_heads(function):
     x = np.arange(5 * 6, dtype=float).reshape(5, 6)  # (n=5, d=6)
     result, feedback = _learners_array(function, x.copy(), 3)
     if feedback:
-        return not_attempted(HINTS.nudge(6)) if feedback.status == "not attempted" else feedback
+        return HINTS.nudge_if_not_attempted(6, feedback)
     expected = split_heads(x, 3)  # (3, 5, 2)
     if result.shape != expected.shape:
         return wrong_shape(

@@ -17,6 +17,7 @@ from utils.exercises.base import (
     attempt,
     correct,
     is_unanswered,
+    match_option,
     not_attempted,
     safe_text,
     wrong,
@@ -75,11 +76,6 @@ HINTS = Hints(
 hint = HINTS.show
 
 
-def _nudge_if_not_attempted(exercise: int, problem: Feedback) -> Feedback:
-    """``problem``, with exercise ``exercise``'s first hint when it says "not attempted"."""
-    return not_attempted(HINTS.nudge(exercise)) if problem.status == "not attempted" else problem
-
-
 # --- 1. which tasks need positions? ---------------------------------------------------------
 
 # task -> can the position-blind model solve it?
@@ -91,9 +87,8 @@ def _as_verdict(value):
     """``True``/``False`` for "yes"/"no" (any case, spaces around) or a bool, else None."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    if isinstance(value, str):
-        return VERDICTS.get(value.strip().lower())
-    return None
+    verdict = match_option(value, VERDICTS)
+    return None if verdict is None else VERDICTS[verdict]
 
 
 def check_needs_positions(answer) -> Feedback:
@@ -164,7 +159,7 @@ def check_adam_peak(answer) -> Feedback:
     numbers = [as_answer_number(a, what) for a, what in zip(answer, ("t", "size"), strict=True)]
     for _, problem in numbers:
         if problem:
-            return _nudge_if_not_attempted(2, problem)
+            return HINTS.nudge_if_not_attempted(2, problem)
     t, size = (value for value, _ in numbers)
     sizes = uncorrected_steps(*ADAM_BETAS)  # (200,)
     best_t, best = int(sizes.argmax()) + 1, float(sizes.max())
@@ -204,7 +199,7 @@ def check_loss_floor(answer) -> Feedback:
     half, vocab = FLOOR_TASK["half"], FLOOR_TASK["vocab_size"]
     value, problem = as_answer_number(answer)
     if problem:
-        return _nudge_if_not_attempted(3, problem)
+        return HINTS.nudge_if_not_attempted(3, problem)
     graded, random = 2 * half - 1, half - 1
     want = random / graded * np.log(vocab)
     if np.isclose(value, want, atol=0.005):
@@ -260,10 +255,10 @@ def check_scale_gradient(fn) -> Feedback:
         q, k, v, weights, d_out, scale = scale_gradient_case(seed)
         result, problem = attempt(fn, q, k, v, weights, d_out, scale)
         if problem:
-            return _nudge_if_not_attempted(4, problem)
+            return HINTS.nudge_if_not_attempted(4, problem)
         got, problem = as_answer_number(result, "your function's result")
         if problem:
-            return _nudge_if_not_attempted(4, problem)
+            return HINTS.nudge_if_not_attempted(4, problem)
         want = numerical_gradient(_loss_of_scale(q, k, v, d_out), np.array([scale]))[0]
         if relative_error(got, want) < 1e-6:
             continue

@@ -22,11 +22,14 @@ from utils.exercises.base import (
     Feedback,
     Hints,
     as_answer_array,
+    as_answer_dict,
     as_answer_number,
     attempt,
     correct,
     is_unanswered,
+    match_option,
     not_attempted,
+    parse_truth,
     safe_text,
     wrong,
     wrong_shape,
@@ -194,7 +197,7 @@ def check_pe_value(answer) -> Feedback:
     """
     value, problem = as_answer_number(answer, "your answer")
     if problem is not None:
-        return not_attempted(HINTS.nudge(1)) if problem.status == "not attempted" else problem
+        return HINTS.nudge_if_not_attempted(1, problem)
     pos, d = PE_VALUE_TASK["pos"], PE_VALUE_TASK["d_model"]
     right = np.cos(pos / 10000 ** (2 / d))
     if abs(value - right) <= TWO_DECIMALS + 1e-12:
@@ -232,7 +235,7 @@ def check_wavelength(function) -> Feedback:
     for i, d in cases:
         result, problem = attempt(function, i, d)
         if problem is not None:
-            return not_attempted(HINTS.nudge(2)) if problem.status == "not attempted" else problem
+            return HINTS.nudge_if_not_attempted(2, problem)
         value, problem = as_answer_number(result, f"wavelength({i}, {d})")
         if problem is not None:
             return problem
@@ -257,36 +260,16 @@ def check_wavelength(function) -> Feedback:
 
 
 def _read_choices(answer, keys, parse, exercise: int, example: str):
-    """A learner's dict ``{key: choice}`` as ``({key: value or Ellipsis}, None)``, or
-    ``(None, Feedback)``.
-
-    Keys are matched without regard to case or surrounding spaces ("a" finds "A"); a
-    missing key or a ``...`` value counts as unanswered (Ellipsis in the result); ``parse``
-    turns one value into ``(choice, None)`` or ``(None, message)``.
+    """A learner's dict ``{key: choice}`` (read by :func:`utils.exercises.base.as_answer_dict`)
+    as ``({key: choice or Ellipsis}, None)``, or ``(None, Feedback)``: a missing key or a
+    ``...`` value counts as unanswered (Ellipsis in the result); ``parse`` turns one value
+    into ``(choice, None)`` or ``(None, message)``.
     """
-    if is_unanswered(answer):
-        return None, not_attempted(HINTS.nudge(exercise))
-    if not isinstance(answer, dict):
-        return None, wrong(
-            f"expected a dict such as {example}, got {type(answer).__name__} "
-            f"{safe_text(answer, 60)}",
-            "keep the braces and the keys of the starter cell; replace each ... only",
-        )
-    canonical = {str(key).strip().lower(): key for key in keys}
-    values = {}
-    for key, value in answer.items():
-        name = canonical.get(key.strip().lower()) if isinstance(key, str) else None
-        if name is None:
-            return None, wrong(
-                f"unknown key {safe_text(key, 30)!r}",
-                f"the keys are {', '.join(repr(k) for k in keys)}",
-            )
-        if name in values:
-            return None, wrong(f"the key {name!r} appears twice", "give each key once")
-        values[name] = value
+    values, problem = as_answer_dict(answer, keys, example, HINTS.nudge(exercise))
+    if problem:
+        return None, problem
     choices = {}
-    for key in keys:
-        value = values.get(key, ...)
+    for key, value in values.items():
         if is_unanswered(value):
             choices[key] = ...
             continue
@@ -297,22 +280,10 @@ def _read_choices(answer, keys, parse, exercise: int, example: str):
     return choices, None
 
 
-def _parse_bool(value):
-    """``(True/False, None)`` for a bool (also numpy's, or 0/1), else ``(None, message)``."""
-    if isinstance(value, (str, bytes)):
-        return None, "write True or False without quotes"
-    array, problem = as_answer_array(value, kind="bool")
-    if problem is not None or array.size != 1:
-        return None, "expected True or False"
-    return bool(array.reshape(())), None
-
-
-def _grade_choices(choices: dict, truth: dict, exercise: int, reasons: dict, done: str):
-    """Compare ``choices`` (Ellipsis = unanswered) with ``truth``; name one wrong key with
-    the question that settles it (``reasons``)."""
+def _grade_choices(choices: dict, truth: dict, reasons: dict, done: str):
+    """Compare ``choices`` (Ellipsis = unanswered, at least one answered) with ``truth``;
+    name one wrong key with the question that settles it (``reasons``)."""
     unanswered = [k for k in truth if choices[k] is Ellipsis]
-    if len(unanswered) == len(truth):
-        return not_attempted(HINTS.nudge(exercise))
     mistakes = [k for k in truth if choices[k] is not Ellipsis and choices[k] != truth[k]]
     still = f"; still to answer: {', '.join(unanswered)}" if unanswered else ""
     if mistakes:
@@ -385,14 +356,13 @@ def check_reorderings(answer) -> Feedback:
     """Exercise 3: ``answer`` maps each key of ``REORDERINGS`` to True (the paper's columns,
     reordered) or False (other columns)."""
     choices, problem = _read_choices(
-        answer, list(REORDERINGS), _parse_bool, 3, "{'concatenated': True, ...}"
+        answer, list(REORDERINGS), parse_truth, 3, "{'concatenated': True, ...}"
     )
     if problem is not None:
         return problem
     return _grade_choices(
         choices,
         _reordering_truth(),
-        3,
         _REORDERING_REASONS,
         "a reordering keeps every column: concatenated, reversed and swapped do; other "
         "frequencies (tensor2tensor, base 100) or a shift (a rotation) change the columns",
@@ -445,14 +415,13 @@ def check_equal_dot_products(answer) -> Feedback:
     """Exercise 4: ``answer`` maps each key "a" .. "f" of ``DOT_PRODUCTS`` to True (equals
     PE[3] . PE[8], d_model = 128) or False."""
     choices, problem = _read_choices(
-        answer, list(DOT_PRODUCTS), _parse_bool, 4, "{'a': True, ...}"
+        answer, list(DOT_PRODUCTS), parse_truth, 4, "{'a': True, ...}"
     )
     if problem is not None:
         return problem
     return _grade_choices(
         choices,
         _dot_product_truth(),
-        4,
         _DOT_PRODUCT_REASONS,
         "offset 5 in a, b, c and e; M_k is a rotation, so it keeps dot products: "
         "(M_k u) · (M_k v) = u · v for any vectors u, v",
@@ -496,7 +465,7 @@ def check_encoding(function) -> Feedback:
     for n, d in ((10, 16), (7, 6)):
         result, problem = attempt(function, n, d)
         if problem is not None:
-            return not_attempted(HINTS.nudge(5)) if problem.status == "not attempted" else problem
+            return HINTS.nudge_if_not_attempted(5, problem)
         pe, problem = as_answer_array(result, f"my_encoding({n}, {d})")
         if problem is not None:
             return problem
@@ -551,8 +520,9 @@ def mystery_encodings(num_positions: int = 10, d_model: int = 16) -> dict:
 
 def _parse_variant(value):
     """``(variant, None)`` for a variant name (any case), else ``(None, message)``."""
-    if isinstance(value, str) and value.strip().lower() in VARIANTS:
-        return value.strip().lower(), None
+    variant = match_option(value, VARIANTS)
+    if variant is not None:
+        return variant, None
     return None, f"not a variant name; use one of {', '.join(VARIANTS)}"
 
 
@@ -571,7 +541,6 @@ def check_variant_guesses(answer) -> Feedback:
     return _grade_choices(
         choices,
         MYSTERY_ORDER,
-        6,
         reasons,
         "A = tensor2tensor, B = interleaved (the paper), C = concatenated",
     )

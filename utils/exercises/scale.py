@@ -2,7 +2,7 @@
 
 Each returns a :class:`utils.exercises.base.Feedback` and never raises on a learner's answer:
 every answer goes through :mod:`utils.exercises.base` (``attempt``, ``as_answer_number``,
-``as_answer_array``) or :func:`as_answer_letter` below. While an exercise is not attempted,
+``as_answer_array``, ``as_answer_letter``). While an exercise is not attempted,
 its checker shows the first, gentle hint; ``hint(n)`` gives the next one.
 
 1. a KV cache by hand                4. merge two partial softmax sums
@@ -19,11 +19,10 @@ from utils.exercises.base import (
     Feedback,
     Hints,
     as_answer_array,
+    as_answer_letter,
     as_answer_number,
     attempt,
     correct,
-    is_unanswered,
-    not_attempted,
     safe_text,
     wrong,
 )
@@ -89,27 +88,6 @@ MERGE_FORMULA = (
 )
 
 
-def _first_hint(exercise: int, problem: Feedback | None) -> Feedback | None:
-    """``problem``, but with exercise ``exercise``'s nudge when it says "not attempted"."""
-    if problem is not None and problem.status == "not attempted":
-        return not_attempted(HINTS.nudge(exercise))
-    return problem
-
-
-def as_answer_letter(answer, options, what: str = "your answer"):
-    """One letter among ``options`` (case and surrounding spaces ignored): ``(letter, None)``
-    or ``(None, Feedback)``. Never raises."""
-    if is_unanswered(answer):
-        return None, not_attempted("replace the `...` with your answer")
-    letters = list(options)
-    if isinstance(answer, str) and answer.strip().upper() in options:
-        return answer.strip().upper(), None
-    return None, wrong(
-        f"{what} is {safe_text(answer, 40)!r}: answer with one letter in quotes, {letters}",
-        'e.g. answer = "A"',
-    )
-
-
 # --- exercise 1: a KV cache by hand --------------------------------------------------------------
 
 # A grouped-query model whose KV cache the learner sizes by hand.
@@ -171,7 +149,7 @@ def check_cache_size(answer, task=None) -> Feedback:
     t = CACHE_TASK if task is None else task
     value, problem = as_answer_number(answer, "your answer")
     if problem:
-        return _first_hint(1, problem)
+        return HINTS.nudge_if_not_attempted(1, problem)
     if not np.isfinite(value):
         return wrong(f"{value}: expected a finite number of GiB", "e.g. answer_cache = 3.5")
     sizes = (t["num_layers"], t["num_kv_heads"], t["head_dim"], t["seq_len"])
@@ -213,7 +191,7 @@ def check_why_not_queries(answer) -> Feedback:
     """Exercise 2 (conceptual): one letter from ``CACHE_OPTIONS``; B is right."""
     letter, problem = as_answer_letter(answer, CACHE_OPTIONS)
     if problem:
-        return _first_hint(2, problem)
+        return HINTS.nudge_if_not_attempted(2, problem)
     if letter == "B":
         return correct(
             "step t needs q_t (new), and k_0..k_t, v_0..v_t: old queries are never read "
@@ -245,7 +223,7 @@ def check_tiling_claim(answer) -> Feedback:
     """Exercise 3 (conceptual): one letter from ``TILING_OPTIONS``; B is right."""
     letter, problem = as_answer_letter(answer, TILING_OPTIONS)
     if problem:
-        return _first_hint(3, problem)
+        return HINTS.nudge_if_not_attempted(3, problem)
     if letter == "B":
         return correct(
             "the order of the computation changes, not its result: memory O(n · block) "
@@ -300,7 +278,7 @@ def check_merge(function) -> Feedback:
         with np.errstate(all="ignore"):
             result, problem = attempt(function, m_a, s_a, m_b, s_b)
         if problem:
-            return _first_hint(4, problem)
+            return HINTS.nudge_if_not_attempted(4, problem)
         pair, problem = _two_numbers(result)
         if problem:
             return problem
@@ -350,7 +328,7 @@ def check_my_rope(function) -> Feedback:
         with np.errstate(all="ignore"):
             result, problem = attempt(function, x.copy(), positions.copy())
         if problem:
-            return _first_hint(5, problem)
+            return HINTS.nudge_if_not_attempted(5, problem)
         out, problem = as_answer_array(result, "your function's result")
         if problem:
             return problem
