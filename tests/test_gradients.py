@@ -35,3 +35,9 @@ def test_relative_error_and_errors():
         numerical_gradient(lambda v: v.sum(), [1.0], eps=0)
     with pytest.raises(ValueError, match="NaN"):
         numerical_gradient(lambda v: v.sum(), [np.nan])
+
+
+def test_relative_error_of_a_non_finite_gradient_is_inf(recwarn):
+    assert relative_error([np.inf, 1.0], [1.0, 1.0]) == np.inf
+    assert relative_error([np.nan], [1.0]) == np.inf
+    assert len(recwarn) == 0

@@ -37,11 +37,14 @@ def numerical_gradient(f, x, eps: float = 1e-6) -> np.ndarray:
 
 
 def relative_error(a, b) -> float:
-    """``max |a - b| / max(|a|, |b|, 1e-12)``: about 1e-8 or less when two gradients agree."""
+    """``max |a - b| / max(|a|, |b|, 1e-12)``: about 1e-8 or less when two gradients agree;
+    inf when either holds an inf or NaN."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(
             f"the two gradients must have the same shape, got {a.shape} and {b.shape}"
         )
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("inf")  # an inf or NaN gradient agrees with nothing
     scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1e-12)
     return float(np.abs(a - b).max(initial=0.0) / scale)
