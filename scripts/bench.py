@@ -89,9 +89,22 @@ def bench_notebooks(repeats: int) -> list[str]:
     rows = ["| notebook | median s | x empty | target |", "| --- | ---: | ---: | --- |"]
     for name, values in times.items():
         median = statistics.median(values)
-        verdict = "" if name.startswith("(") else ("ok" if median <= 3 * floor else "OVER 3x")
+        verdict = "" if name.startswith("(") else target_verdict(name, median, floor)
         rows.append(f"| {name} | {median:.2f} | {median / floor:.2f} | {verdict} |")
     return rows
+
+
+# Notebooks 05 and 06 train models and time code on purpose: their issues allow 60 s; we
+# hold them to 15 s. The lessons before them stay within 3x the empty notebook.
+SECONDS_TARGET = {"05": 15.0, "06": 15.0}
+
+
+def target_verdict(name: str, median: float, floor: float) -> str:
+    """ "<= 3x: ok" (or OVER), or "<= 15 s: ok" for the notebooks that train or time code."""
+    limit = SECONDS_TARGET.get(name[:2])
+    if limit is None:
+        return f"<= 3x: {'ok' if median <= 3 * floor else 'OVER'}"
+    return f"<= {limit:.0f} s: {'ok' if median <= limit else 'OVER'}"
 
 
 # --- 2. widgets ----------------------------------------------------------------------------------

@@ -145,7 +145,9 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
     scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
     scale = require_real_scalar(scale, "scale")  # a Python float: float32 stays float32
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
-        scores = q @ np.swapaxes(k, -1, -2) * scale  # (..., n_q, n_k)
+        # (q · k) * scale, with the scale applied to q: the same numbers, and q has d_k
+        # columns where the scores have n_k
+        scores = (q * scale) @ np.swapaxes(k, -1, -2)  # (..., n_q, n_k)
     _require_finite(scores, "the scores q @ k^T")
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)  # blocked -> -inf -> weight 0
