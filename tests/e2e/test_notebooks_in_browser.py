@@ -1,13 +1,13 @@
 """Every notebook as a learner meets it: JupyterLab in headless Chromium (``make e2e``).
 
 For each notebook: open it and, before running anything, check what a learner sees first
-(navigation links are links, every explorer shows its static picture, nothing marks the
-notebook modified, and closing it asks nothing); then open it again, wait for a live
-kernel, Run All, and check that no error or stderr output appeared, that every explorer
-rendered as a live widget, that changing each control of each explorer changes what it
-shows, and that the file on disk is untouched. Then, on a small laptop's screen (1280x720
-with the file browser open), that each explorer's controls and view fit on screen together,
-before and after each control is moved.
+(navigation links are links, every explorer shows its static picture with no side-by-side
+parts touching, nothing marks the notebook modified, and closing it asks nothing); then
+open it again, wait for a live kernel, Run All, and check that no error or stderr output
+appeared, that every explorer rendered as a live widget, that changing each control of
+each explorer changes what it shows, and that the file on disk is untouched. Then, on a
+small laptop's screen (1280x720 with the file browser open), that each explorer's controls
+and view fit on screen together, before and after each control is moved.
 On failure a screenshot and the page HTML are saved under e2e-artifacts/<notebook>/; the
 small-screen test saves what the learner sees of each explorer under
 e2e-artifacts/<notebook>-small-screen/ (look at them).
@@ -112,6 +112,24 @@ def save_artifacts(page, artifacts: Path) -> None:
     print(f"screenshot and page HTML saved in {artifacts}")
 
 
+# Side-by-side parts of a static view (panels, a heatmap and its side labels, legend keys)
+# that touch: the view is an untrusted output, which JupyterLab sanitizes, so its spacing
+# is checked as the learner sees it.
+TOUCHING_PARTS = """statics => statics.flatMap(view =>
+  [...view.querySelectorAll('div')]
+    .filter(e => getComputedStyle(e).display === 'flex')
+    .flatMap(flex => {
+      const kids = [...flex.children].map(k => k.getBoundingClientRect());
+      return kids.slice(1).flatMap((b, i) => {
+        const a = kids[i];
+        const sameLine = Math.abs(a.top - b.top) < 1 && a.width > 0 && b.width > 0;
+        return sameLine && b.left - a.right < 3
+          ? [`${flex.innerText.slice(0, 40)}: ${(b.left - a.right).toFixed(0)} px apart`]
+          : [];
+      });
+    }))"""
+
+
 def git_status(path: Path) -> str:
     """``git status --porcelain`` of one file: empty when it is as committed."""
     command = ["git", "status", "--porcelain", "--", str(path)]
@@ -133,6 +151,8 @@ def test_opening_and_closing_changes_nothing(lab, browser, path):
         statics = page.locator(".jp-OutputArea-output .explorer-static")
         assert statics.count() == expected_explorers(path), "an explorer has no static view"
         assert "Error displaying widget" not in page.inner_text("body")
+        touching = statics.evaluate_all(TOUCHING_PARTS)
+        assert not touching, f"parts of a static view touch: {touching}"
         tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
         assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "modified on open"
         tab.locator(".lm-TabBar-tabCloseIcon").click()
