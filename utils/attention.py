@@ -285,6 +285,12 @@ def _check_params(params, d_model: int, num_heads: int) -> dict:
             f"W_o must have shape (h*d_v, d_out) = ({width_v}, d_out) to multiply the "
             f"concatenated heads, got shape {p['W_o'].shape}"
         )
+    return _with_biases(params, p)
+
+
+def _with_biases(params: dict, p: dict) -> dict:
+    """``p`` (the checked weights) plus each optional bias ``b_*`` of ``params`` as a float
+    array of its weight's width, or None when absent."""
     for name, W in (("b_q", "W_q"), ("b_k", "W_k"), ("b_v", "W_v"), ("b_o", "W_o")):
         b = params.get(name)
         p[name] = None if b is None else as_float_array(b, name, allow_inf=False)

@@ -27,6 +27,7 @@ from utils.attention import (
     _check_inputs,
     _check_mask,
     _linear,
+    _with_biases,
     causal_mask,
     combine_heads,
     multi_head_attention,
@@ -131,12 +132,7 @@ def _check_gqa_params(params, d_model: int, h: int, h_kv: int) -> dict:
             )
     if p["W_o"].ndim != 2 or p["W_o"].shape[0] != h * d_k:
         raise ValueError(f"W_o must have shape ({h * d_k}, d_out), got {p['W_o'].shape}")
-    for name, W in (("b_q", "W_q"), ("b_k", "W_k"), ("b_v", "W_v"), ("b_o", "W_o")):
-        b = params.get(name)
-        p[name] = None if b is None else as_float_array(b, name, allow_inf=False)
-        if p[name] is not None and p[name].shape != (p[W].shape[1],):
-            raise ValueError(f"{name} must have shape ({p[W].shape[1]},), got {p[name].shape}")
-    return p
+    return _with_biases(params, p)
 
 
 def _attend_grouped(q, k, v, h_kv: int, mask=None):
