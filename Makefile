@@ -59,8 +59,8 @@ bench: $(STAMP) ## Time notebooks, widget callbacks and attention vs torch; writ
 teaching: $(STAMP) ## Recompute the minutes per section in TEACHING.md (one rule, in the script)
 	$(PY) scripts/teaching_times.py
 
-student: $(STAMP) ## Write student/: every notebook without its solutions, for a class
-	$(PY) scripts/student_copy.py
+student: $(STAMP) ## Write student/: every notebook without its solutions, for a class (SOURCE=url: where the full one is)
+	$(PY) scripts/student_copy.py $(if $(SOURCE),--source "$(SOURCE)",)
 
 clean: ## Remove the venv, caches and generated copies
 	rm -rf $(VENV) .hypothesis .pytest_cache e2e-artifacts *.egg-info student

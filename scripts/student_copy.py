@@ -1,18 +1,21 @@
 """Write ``student/``: the repository as a class receives it, with no solutions.
 
-Usage: python scripts/student_copy.py [--source TEXT]   (run by ``make student``)
+Usage: python scripts/student_copy.py [--source TEXT] [--target DIR]
+(run by ``make student``; ``make student SOURCE=https://...`` passes ``--source``)
 
 Every notebook loses its ``## Solutions`` section (from that heading to the closing
 navigation cell); its exercises and their checkers stay, and their stored outputs say
 "not attempted yet". Its first cell opens with a line saying that this is the student
 copy and where the full version lives (``--source``: e.g. the repository's URL). Next to
-the notebooks go ``utils/``, ``figures/`` and what ``make lab`` needs to install them, so
-``student/`` can be pushed as its own repository (for nbgitpuller or a hub) or zipped.
+the notebooks go ``utils/``, ``figures/`` and what ``make lab`` needs to install them (a
+Makefile with only ``make lab``, its two scripts, a ``.gitignore``), so ``student/`` can
+be pushed as its own repository (for nbgitpuller or a hub) or zipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 from pathlib import Path
 
@@ -20,7 +23,17 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = "## Solutions"
-COPIED = ["utils", "figures", "requirements.txt", "pyproject.toml", "runtime.txt", "Makefile"]
+COPIED = [
+    "utils",
+    "figures",
+    "requirements.txt",
+    "pyproject.toml",
+    "runtime.txt",
+    ".gitignore",
+    "scripts/check_python.py",  # the Makefile's first step: a clear message on an old Python
+    "scripts/link_utils.py",  # and its last: `import utils` from the notebooks
+]
+MAKE_TARGETS = ("help", "$(STAMP)", "venv", "lab", "clean")  # what a student's Makefile keeps
 README = """# attention-notebooks: student copy
 
 ```bash
@@ -29,7 +42,8 @@ make lab     # first run creates .venv and installs everything, then opens Jupyt
 
 You need `python3` (3.11 or newer) and `make`. Open `notebooks/01_single_head_attention.ipynb`
 and run the cells from the top (Shift+Enter). Each notebook ends with exercises; each
-checker says what is right or wrong, and `hint(N)` gives the next hint for exercise N.
+checker says what is right or wrong; `hint(N)` shows hint 2 for exercise N (the first
+is printed under the exercise) and `hint(N, 3)` hint 3.
 This copy has no solutions: {source}.
 """
 
@@ -55,6 +69,25 @@ def student_notebook(nb: nbformat.NotebookNode, source: str) -> nbformat.Noteboo
     return copy
 
 
+def student_makefile(makefile: str) -> str:
+    """The repository's Makefile with only what a student runs (``make lab``): its settings
+    and the targets in ``MAKE_TARGETS``; the test, build and teacher targets need folders
+    the student copy does not have."""
+    kept = []
+    for block in makefile.split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        if all(re.match(r"[A-Z_]+ +[?:]?=|\.DEFAULT_GOAL|\.PHONY", line) for line in lines):
+            kept.append("\n".join(line for line in block.splitlines() if "tests/" not in line))
+        elif lines[0].split(":")[0] in MAKE_TARGETS:
+            kept.append(block)
+    text = "\n\n".join(kept) + "\n"
+    phony = next(line for line in text.splitlines() if line.startswith(".PHONY:"))
+    text = text.replace(phony, ".PHONY: help venv lab clean")
+    return "# The student copy: `make lab` creates .venv on first use and opens JupyterLab.\n" + (
+        text.split("\n", 1)[1] if text.startswith("#") else text
+    )
+
+
 def write_student_copy(target: Path, source: str) -> list[Path]:
     """Write the student repository into ``target``; return the notebooks written."""
     if target.exists():
@@ -65,7 +98,10 @@ def write_student_copy(target: Path, source: str) -> list[Path]:
         if path.is_dir():
             shutil.copytree(path, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif path.exists():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / name)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    (target / "Makefile").write_text(student_makefile(makefile), encoding="utf-8")
     (target / "README.md").write_text(README.format(source=source), encoding="utf-8")
     written = []
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):

@@ -8,6 +8,8 @@ This test proves the prefix property and reads those stored outputs.
 """
 
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -62,3 +64,19 @@ def test_the_student_repository_has_what_make_lab_needs(tmp_path, monkeypatch):
     for name in ("utils/attention.py", "requirements.txt", "pyproject.toml", "Makefile"):
         assert (target / name).exists(), name
     assert "solutions" in (target / "README.md").read_text()
+    assert ".venv/" in (target / ".gitignore").read_text().split()  # a push never takes .venv
+
+    # `make lab` as the student's machine would run it (dry run): every script it calls is
+    # there, and the help lists no target that needs the tests or the teacher's scripts
+    def make(*args):
+        command = ["make", "-C", str(target), f"PYTHON={sys.executable}", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    lab = make("-n", "lab")
+    scripts = re.findall(r"scripts/\w+\.py", lab)
+    assert scripts and all((target / name).exists() for name in scripts), scripts
+    assert "jupyter lab" in lab
+    targets = re.findall(r"make (\w+)", make("help"))
+    assert targets == ["help", "venv", "lab", "clean"], targets
+    check = [sys.executable, str(target / "scripts/check_python.py"), "3.11"]
+    assert subprocess.run(check).returncode == 0
