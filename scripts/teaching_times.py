@@ -1,7 +1,8 @@
 """Minutes per section of every notebook, by one rule, for TEACHING.md.
 
-Usage: python scripts/teaching_times.py          # rewrite the tables in TEACHING.md
-       python scripts/teaching_times.py --check  # exit 1 when they are out of date
+Usage: python scripts/teaching_times.py                 # rewrite the tables in TEACHING.md
+       python scripts/teaching_times.py --check         # exit 1 when they are out of date
+       python scripts/teaching_times.py --output PATH   # write the recomputed guide to PATH
 
 The rule, the same for every section of every notebook:
 - prose is spoken at 130 words a minute, visible cells and speaker notes alike;
@@ -9,13 +10,21 @@ The rule, the same for every section of every notebook:
 - each explorer costs 3 minutes more (move the controls, ask what changed);
 - each exercise costs 6 minutes (the room works on it, one answer is discussed).
 A section runs from one ``## `` heading to the next; the opening cell and the setup cell
-count as "Opening". A part whose heading (``##`` or ``###``) says "(optional)" is counted
-again in the "optional" column: the minutes a teacher saves by skipping it. The solutions
-get no time of their own: they are discussed within each exercise's minutes.
+count as "Opening". The solutions get no time of their own: they are discussed within each
+exercise's minutes.
+
+An optional part starts at a heading (``##``, ``###``, ...) whose first line says
+"(optional)" and ends just before the next heading of the same or a higher level (fewer or
+as many ``#``), or at the end of the notebook. It is counted again in the "optional"
+column: the minutes a teacher saves by skipping it. tests/test_slides.py holds every
+optional part to the slides this rule assumes: its heading is a ``subslide``, no cell of it
+is a ``slide``, and the heading that ends it is a ``slide``; so in RISE the right arrow
+skips exactly the part counted here.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import re
 import sys
@@ -30,6 +39,7 @@ WORDS_PER_MINUTE = 130
 CODE_MINUTES, EXPLORER_MINUTES, EXERCISE_MINUTES = 1.0, 3.0, 6.0
 EXPLORER = re.compile(r"\b[A-Z][A-Za-z]*Explorer\(")
 EXERCISE = re.compile(r"^### Exercise \d+", re.M)
+HEADING = re.compile(r"(#+) ")
 
 
 @dataclass
@@ -81,19 +91,43 @@ def words(markdown: str) -> int:
     return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’.-]*|[\u3400-\u9fff]", text))
 
 
+def first_line(cell) -> str:
+    return cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+
+
+def heading_level(cell) -> int:
+    """2 for a ``## `` heading, 3 for ``### ``, ...; 0 when the cell opens with none."""
+    found = HEADING.match(first_line(cell)) if cell.cell_type == "markdown" else None
+    return len(found.group(1)) if found else 0
+
+
+def optional_parts(cells) -> list[tuple[int, int]]:
+    """``(start, end)`` of every optional part: ``cells[start]`` is its "(optional)"
+    heading, ``cells[end]`` the next heading of the same or a higher level (``end`` is
+    ``len(cells)`` when there is none). The part is ``cells[start:end]``."""
+    parts = []
+    for start, cell in enumerate(cells):
+        level = heading_level(cell)
+        if not level or "(optional)" not in first_line(cell).lower():
+            continue
+        end = next(
+            (i for i in range(start + 1, len(cells)) if 0 < heading_level(cells[i]) <= level),
+            len(cells),
+        )
+        parts.append((start, end))
+    return parts
+
+
 def sections(path: Path) -> list[Section]:
     """The notebook's sections with what each holds."""
-    nb = nbformat.read(path, as_version=4)
-    found, in_optional = [Section("Opening")], False
-    for cell in nb.cells:
-        first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
-        heading = cell.cell_type == "markdown" and first.startswith(("## ", "### "))
-        if heading and first.startswith("## "):
-            found.append(Section(first[3:].strip()))
-        if heading:
-            in_optional = "(optional)" in first.lower()
+    cells = nbformat.read(path, as_version=4).cells
+    optional = {i for start, end in optional_parts(cells) for i in range(start, end)}
+    found = [Section("Opening")]
+    for i, cell in enumerate(cells):
+        if heading_level(cell) == 2:
+            found.append(Section(first_line(cell)[3:].strip()))
         found[-1].cost.add(cell)
-        if in_optional:
+        if i in optional:
             found[-1].optional.add(cell)
     return found
 
@@ -142,7 +176,10 @@ def plan() -> str:
         if spare >= EXERCISE_MINUTES:
             rest = f"{spare} min: start the exercises in class"
         elif spare >= 0:
-            rest = f"{spare} min: questions"
+            reading = [s for s in parts if s.title in ("Summary", "Glossary")]
+            freed = sum(s.minutes for s in reading)
+            names = " and ".join(s.title for s in reading)
+            rest = f"{spare} min: questions; give {names} as reading to free {freed} min more"
         else:
             lessons = [s for s in parts if s.title[:1].isdigit()]
             enough = [s for s in lessons if s.minutes - s.optional_minutes >= -spare]
@@ -176,19 +213,39 @@ def rendered(guide: str) -> str:
     return guide
 
 
-def main(argv: list[str]) -> int:
-    guide = GUIDE.read_text(encoding="utf-8")
-    new = rendered(guide)
-    if argv == ["--check"]:
-        if new != guide:
-            print("TEACHING.md's minute tables are out of date: run `make teaching`")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Recompute the minute tables and the session plan of TEACHING.md "
+        "from the notebooks (the rule is in this script's docstring)."
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the guide at --output is out of date",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=GUIDE,
+        metavar="PATH",
+        help="where the recomputed guide goes (default: TEACHING.md); "
+        "the text around the tables always comes from TEACHING.md",
+    )
+    args = parser.parse_args(argv)
+    output = args.output.resolve()
+    shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
+    new = rendered(GUIDE.read_text(encoding="utf-8"))
+    old = output.read_text(encoding="utf-8") if output.exists() else None
+    if args.check:
+        if new != old:
+            print(f"{shown}'s minute tables are out of date: run `make teaching`")
             return 1
         return 0
-    if new != guide:
-        GUIDE.write_text(new, encoding="utf-8")
-        print("updated TEACHING.md")
+    if new != old:
+        output.write_text(new, encoding="utf-8")
+        print(f"updated {shown}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

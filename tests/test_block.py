@@ -603,6 +603,25 @@ def test_a_norm_multiplies_a_gradient_by_at_most_one_over_its_spread():
         assert passed <= np.linalg.norm(g) / s.std() * (1 + 1e-6)
 
 
+@pytest.mark.parametrize("scale", [0.01, 1.0, 30.0])
+def test_layer_norm_jacobian_is_a_projection_divided_by_sigma(scale):
+    """Notebook 04's notes: with x_hat = (s - mean) / sigma, sigma = sqrt(var + eps), the
+    Jacobian of a fresh norm is J = (I - 1 1^T / d - x_hat x_hat^T / d) / sigma."""
+    d, eps, h = 8, 1e-5, 1e-6
+    s = np.random.default_rng(5).normal(size=d) * scale
+    sigma = np.sqrt(s.var() + eps)
+    x_hat = (s - s.mean()) / sigma
+    J = (np.eye(d) - np.ones((d, d)) / d - np.outer(x_hat, x_hat) / d) / sigma  # (d, d)
+    measured = np.stack(
+        [(fresh_norm(s + h * e) - fresh_norm(s - h * e)) / (2 * h) for e in np.eye(d)], axis=1
+    )  # (d, d): column j = d norm(s) / d s_j
+    np.testing.assert_allclose(measured, J, atol=1e-6 / sigma)
+    # the bracket keeps d - 2 directions, removes 1, and keeps eps / sigma^2 of x_hat
+    eigenvalues = np.sort(np.linalg.eigvalsh(J * sigma))
+    np.testing.assert_allclose(eigenvalues[2:], 1, atol=1e-12)
+    np.testing.assert_allclose(eigenvalues[:2], sorted([0, eps / sigma**2]), atol=1e-12)
+
+
 SEEDS = range(5)  # the notebook's table of seeds
 
 

@@ -86,6 +86,24 @@ def test_tiled_equals_plain_with_masks(block):
     np.testing.assert_allclose(causal_tiled, causal_plain, atol=1e-5)
 
 
+@pytest.mark.parametrize("block", [1, 4, 9, 128])
+def test_causal_true_keeps_the_mask_too(block):
+    """causal=True with a mask: a key counts only where both allow it (mask & causal_mask)."""
+    q, k, v = _qkv((3, 9, 8), 9)
+    for mask in (
+        padding_mask([9, 4, 1], 9),  # (3, 1, 9): a different padding per sequence
+        np.ones((9, 1), dtype=bool),  # one column: broadcast to every key
+        np.random.default_rng(1).random((3, 9, 9)) > 0.4,  # rows the causal mask leaves empty
+    ):
+        both, _ = scaled_dot_product_attention(q, k, v, mask=mask & causal_mask(9))
+        tiled = online_softmax_attention(q, k, v, mask=mask, block_size=block, causal=True)
+        np.testing.assert_allclose(tiled, both, atol=1e-5)
+    padded = padding_mask([9, 4, 1], 9)
+    causal_only = online_softmax_attention(q, k, v, block_size=block, causal=True)
+    with_padding = online_softmax_attention(q, k, v, mask=padded, block_size=block, causal=True)
+    assert not np.allclose(with_padding, causal_only)  # the padding is not dropped
+
+
 def test_fully_blocked_rows_give_zeros_like_the_plain_version():
     q, k, v = _qkv((4, 6), 6)
     mask = np.ones((4, 6), dtype=bool)

@@ -110,6 +110,10 @@ def test_adam_peak():
     assert "another t" in check_adam_peak((5, uncorrected_steps(*ADAM_BETAS)[4])).message
     assert "not largest" in check_adam_peak((20, 3.05)).message
     assert "its size" in check_adam_peak((6, 3.2)).message
+    # the task asks for 2 decimals: any value within 0.005 of the size passes, 3.0 does not
+    assert check_adam_peak((6, 3.046)).ok and check_adam_peak((6, 3.054)).ok
+    assert "to 2 decimals" in check_adam_peak((6, 3.0)).message
+    assert check_adam_peak((6, 3.0)).status == "wrong"
     assert "t counts steps" in check_adam_peak((3.05, 6)).message
     assert check_adam_peak((6,)).status == "wrong"
     assert check_adam_peak((6, "three")).status == "wrong"

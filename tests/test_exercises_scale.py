@@ -2,6 +2,8 @@
 "not attempted" with a nudge only, and nothing a learner writes makes a checker raise or
 ticks a wrong answer."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -45,7 +47,9 @@ def test_cache_size():
     assert "keys only" in half.message and "not bytes" in half.message
     assert "quarter" in check_cache_size(0.3125).message
     assert "one layer" in check_cache_size(1.25 / 40).message
-    assert "float32" in check_cache_size(2.5).message
+    twice = check_cache_size(2.5)  # float32, or 32 query heads without the K/V factor 2
+    assert "float32" in twice.message and "query heads" in twice.message
+    assert "factor 2" in twice.message
     assert "GB" in check_cache_size(right * GiB / 1e9).message
     assert "bits" in check_cache_size(1.25 * 8).message
     assert "number of bytes" in check_cache_size(right * GiB).message
@@ -109,6 +113,26 @@ def test_merge():
         with np.errstate(all="ignore"):
             fb = check_merge(function)
         assert fb.status == "wrong" and words in fb.message, (words, fb)
+
+
+def test_merge_that_exponentiates_a_maximum_is_rejected_with_the_reason():
+    """Right on paper, but exp(1000) overflows float64: the checker must say so."""
+
+    def naive(m_a, s_a, m_b, s_b):
+        m = max(m_a, m_b)
+        return m, (s_a * np.exp(m_a) + s_b * np.exp(m_b)) / np.exp(m)
+
+    def naive_math(m_a, s_a, m_b, s_b):
+        m = max(m_a, m_b)
+        return m, (s_a * math.exp(m_a) + s_b * math.exp(m_b)) / math.exp(m)
+
+    for function in (naive, naive_math):
+        with np.errstate(all="ignore"):
+            fb = check_merge(function)
+        assert fb.status == "wrong", (function.__name__, fb)
+        assert "1000" in fb.message and "overflows" in fb.message, fb
+        assert "m_a - m" in fb.message and "exp(m_a - m)" in fb.hint, fb
+    assert "1000" in check_merge(_merge).message
 
 
 def test_my_rope():

@@ -425,7 +425,7 @@ def test_right_weight_and_gradient_report():
     pattern = np.eye(3, k=-1)  # rows 1 and 2 need keys 0 and 1
     weights = np.array([[1, 0, 0], [0.5, 0.5, 0], [0.2, 0.8, 0.0]])
     assert right_weight(weights, pattern) == pytest.approx((0.5 + 0.8) / 2)
-    assert gradient_report(np.ones(3), np.ones(3)) == "agree (relative error < 1e-07)"
+    assert gradient_report(np.ones(3), np.ones(3)) == "agree (relative error < 1e-06)"
     assert gradient_report(np.ones(2), [1.0, 2.0]) == "DIFFER: relative error 0.5"
 
 

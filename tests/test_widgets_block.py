@@ -120,7 +120,7 @@ def test_input_size_changes_pre_ln_but_not_post_ln_after_layer_one():
     np.testing.assert_allclose(big[0][0], 10 * small[0][0])  # the input itself
     np.testing.assert_allclose(big[1][1:], small[1][1:], rtol=1e-5)  # post-LN: sqrt(d) again
     assert big[0][-1] > 2 * small[0][-1]  # pre-LN carries the input's size along
-    assert f"input: mean token norm {big[0][0]:.2f}" in explorer.last_view
+    assert f"input: mean token length {big[0][0]:.2f}" in explorer.last_view
     assert "the input is carried along unchanged" in explorer.last_view
 
 

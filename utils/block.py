@@ -321,7 +321,8 @@ def gradient_by_step(x, steps, direction) -> dict:
     at a time, each measured by central differences (:func:`input_gradient`).
 
     The chain rule: the gradient arriving at a step's output is the ``direction`` of the
-    stand-in loss for the step below it. Returns ``names`` and ``kinds`` (forward order),
+    stand-in loss for that step; the gradient this gives at the step's input is the
+    ``direction`` for the step below it. Returns ``names`` and ``kinds`` (forward order),
     ``grad_in`` ``(S,)``: the gradient's size at each step's input, ``grad_out`` ``(S,)``: at
     its output (the last is ``||direction||``), and ``factor = grad_in / grad_out``.
     Notebook 04, section 6.
@@ -479,8 +480,9 @@ def init_encoder_layer_params(d_model: int, num_heads: int, d_ff: int, seed: int
 
 def init_decoder_layer_params(d_model: int, num_heads: int, d_ff: int, seed: int = 0) -> dict:
     """Random weights of one decoder layer, seeded: ``"self_attn"``, ``"cross_attn"``,
-    ``"ffn"``, ``"norm1"``, ``"norm2"``, ``"norm3"`` (norm1 after self-attention, norm2 after
-    cross-attention, norm3 after the feed-forward network)."""
+    ``"ffn"``, ``"norm1"``, ``"norm2"``, ``"norm3"``. norm_i belongs to sublayer i
+    (self-attention, cross-attention, the feed-forward network): after it in post-LN, before
+    it in pre-LN."""
     self_seed, cross_seed, ffn_seed = _child_seeds(seed, 3)
     return {
         "self_attn": init_mha_params(d_model, num_heads, seed=self_seed),
@@ -554,8 +556,9 @@ def decoder_layer(
     ``(..., n_tgt, n_tgt)`` (usually ``causal_mask(n_tgt)``); ``memory_mask`` broadcastable
     to ``(..., n_tgt, n_src)`` (usually the source's padding mask). Cross-attention takes
     its queries from the target and its keys and values from ``memory``. Post-LN (the paper)
-    or pre-LN (``norm_first=True``) as in :func:`encoder_layer`, with norm1, norm2, norm3
-    after self-attention, cross-attention and the feed-forward network. Returns
+    or pre-LN (``norm_first=True``) as in :func:`encoder_layer`; norm_i belongs to sublayer i
+    (self-attention, cross-attention, the feed-forward network): after it in post-LN, before
+    it in pre-LN. Returns
     ``(out (..., n_tgt, d_model), self_weights (..., h, n_tgt, n_tgt),
     cross_weights (..., h, n_tgt, n_src))``. Notebook 04, section 6.
     """

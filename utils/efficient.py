@@ -6,9 +6,11 @@ Taught in notebooks/06_attention_at_scale.ipynb, sections 1 and 2.
   peak bytes, the fastest of a few runs).
 - :func:`fit_power`: the exponent p and constant c of ``y = c * n**p`` through measurements.
 - :func:`running_max_and_sum`: the online softmax on a 1-D row, block by block (Milakov and
-  Gimelshein 2018): a running maximum m and a running sum of ``exp(x - m)``.
+  Gimelshein 2018 read one entry at a time): a running maximum m and a running sum of
+  ``exp(x - m)``.
 - :func:`online_softmax_attention`: attention over blocks of keys with that running maximum
-  and sum, the idea behind FlashAttention (Dao et al. 2022); equal to
+  and sum, the idea behind FlashAttention (Dao et al. 2022), dividing by the sum once at the
+  end as FlashAttention-2 does (Dao 2023); equal to
   :func:`utils.attention.scaled_dot_product_attention` but it holds ``(n_q, block_size)``
   scores at a time instead of ``(n_q, n_k)``.
 - :func:`score_bytes`: the size of the largest score array each version holds.
@@ -145,7 +147,11 @@ def online_softmax_attention(
     ``(n_q, n_k)`` matrix never exists.
 
     ``causal=True`` (needs n_q == n_k) applies ``causal_mask(n)`` one block of columns at a
-    time, so not even the ``(n, n)`` boolean mask is built. Notebook 06, section 2.
+    time, so not even the ``(n, n)`` boolean mask is built; with a ``mask`` as well, a key
+    counts only where both allow it (as ``mask & causal_mask(n)``). Every block is computed,
+    also the parts above the diagonal that the causal mask then blocks: FlashAttention also
+    splits the queries into blocks and skips the tiles wholly above the diagonal, about half
+    the work. Notebook 06, section 2.
     """
     q, k, v = (
         as_float_array(a, name, allow_inf=False) for a, name in ((q, "q"), (k, "k"), (v, "v"))
@@ -169,7 +175,10 @@ def online_softmax_attention(
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
             s = q @ np.swapaxes(k_block, -1, -2) * scale  # (..., n_q, B): this block's scores
         _require_finite(s, "the scores q @ k^T")
-        block_mask = _causal_block(n_q, start, stop) if causal else _mask_block(mask, start, stop)
+        block_mask = _mask_block(mask, start, stop)  # None, or broadcastable to s
+        if causal:  # both must allow a key: AND, one block of columns at a time
+            causal_part = _causal_block(n_q, start, stop)  # (n_q, B)
+            block_mask = causal_part if block_mask is None else block_mask & causal_part
         if block_mask is not None:
             s = np.where(block_mask, s, -np.inf)  # blocked -> weight 0
         m_new = np.maximum(m, s.max(axis=-1, keepdims=True))  # (..., n_q, 1)

@@ -5,8 +5,8 @@ passes: every answer goes through the conversions of :mod:`utils.exercises.base`
 (``as_answer_shape_or_array``, ``as_answer_number``, ``as_answer_array``, ``as_answer_dict``,
 ``match_option``, ``parse_truth``), and every learner's function is called through
 :func:`utils.exercises.base.attempt`. A wrong answer that matches a typical mistake is named
-as that mistake. While an exercise is not attempted its checker shows a nudge; ``hint(n)``
-gives the next hint.
+as that mistake. While an exercise is not attempted its checker shows a nudge (hint 1);
+``hint(n)`` shows hint 2 of exercise n, ``hint(n, 3)`` hint 3.
 
 1. ``check_cross_attention_shapes``: the shapes in a decoder's cross-attention.
 2. ``check_decoder_masks``: which mask goes into which attention (conceptual).
@@ -94,8 +94,8 @@ HINTS = Hints(
         5: [
             "each statement is about a number that a cell of section 6 or 7 printed: find it",
             "A and B: the stream sizes printed under section 6's stream figure; C: the table "
-            "of five seeds; D: the table of input sizes in section 7 (what does norm1 do to "
-            "10 x?)",
+            "of five seeds; D: the attn(norm1(x)) column of section 7's table of input sizes "
+            "(what does norm1 do to 10 x: its mean and its spread?)",
         ],
         6: [
             "a full-width head has d_k = d_v = d_model: which of section 3's costs change?",
@@ -314,7 +314,9 @@ def check_norms_on_path(answer) -> Feedback:
     if post is not None and post != 2 * layers:
         reasons = {
             layers: "each post-LN layer has two sublayers, each ending with a norm",
-            2 * layers + 1: "a post-LN stack needs no final norm: its last layer ends with one",
+            2 * layers + 1: "the paper's post-LN stack has no final norm: its last layer ends "
+            "with one (torch.nn.Transformer does add an encoder norm and a decoder norm, "
+            "whatever norm_first is; this exercise counts the paper's stack)",
             0: "in post-LN the norm comes after the addition: the stream itself passes it",
         }
         return wrong(f"post-LN: {post} norms", reasons.get(post, "more: hint(4)"))
@@ -351,8 +353,10 @@ STATEMENT_REASONS = {
     "in section 6's printout",
     "C": "look at the table of seeds: for several seeds post-LN's gradient is larger at 6 "
     "layers than at 1; only over many layers does it fall",
-    "D": "norm1 divides 10 x by its spread, 10 times larger: norm1(10 x) = norm1(x), so "
-    "attention sees the same input (section 7's table shows it)",
+    "D": "norm1(10 x) = (10 x - 10 mean) / (10 spread) = norm1(x) (up to eps), so attention "
+    "sees the same input: the attn(norm1(x)) column of section 7's table is the same for "
+    "x0.1, x1 and x10. The whole first layer's addition differs: its FFN normalises "
+    "x + attn(norm1(x)), in which x's share grows with x",
 }
 
 

@@ -3,7 +3,8 @@
 Each returns a :class:`utils.exercises.base.Feedback` and never raises on a learner's answer:
 every answer goes through ``utils.exercises.base`` (``as_answer_number``, ``attempt``). While
 an exercise is not attempted, its checker shows the first of its staged hints (``HINTS``);
-``hint(n)`` gives the next one. No hint and no "wrong" message states the answer.
+``hint(n)`` shows hint 2 of exercise n, ``hint(n, 3)`` hint 3. No hint and no "wrong" message
+states the answer.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ def check_needs_positions(answer) -> Feedback:
 # --- 2. Adam without bias correction, a steady gradient -------------------------------------
 
 ADAM_BETAS = (0.8, 0.99)  # not the notebook's (0.9, 0.999)
+SIZE_DECIMALS = 2  # the task asks for the size to 2 decimals
+SIZE_TOL = 0.5 * 10**-SIZE_DECIMALS  # any value that rounds to the right 2 decimals
 
 
 def uncorrected_steps(beta1: float, beta2: float, steps: int = 200) -> np.ndarray:
@@ -146,7 +149,7 @@ def uncorrected_steps(beta1: float, beta2: float, steps: int = 200) -> np.ndarra
 def check_adam_peak(answer) -> Feedback:
     """Exercise 2. ``answer``: ``(t, size)``, the step t at which Adam's update *without*
     bias correction is largest for a steady gradient with ``ADAM_BETAS``, and its size in
-    units of lr."""
+    units of lr, to ``SIZE_DECIMALS`` decimals (within ``SIZE_TOL``)."""
     if is_unanswered(answer) or (
         isinstance(answer, (tuple, list)) and all(is_unanswered(a) for a in answer)
     ):
@@ -174,14 +177,17 @@ def check_adam_peak(answer) -> Feedback:
     if t == 1 and np.isclose(size, sizes[0], atol=0.01):
         return wrong("that is the very first step; later steps are larger", HINTS.nudge(2))
     if t != best_t:
-        if t <= len(sizes) and np.isclose(size, sizes[t - 1], atol=0.005):
+        if t <= len(sizes) and abs(size - sizes[t - 1]) <= SIZE_TOL:
             return wrong(
                 f"the step at t = {t} is right, but another t gives a larger one",
                 "compare the neighbouring steps too: the peak is flat",
             )
         return wrong(f"the update is not largest at t = {t}", HINTS.nudge(2))
-    if not np.isclose(size, best, atol=0.005):
-        return wrong(f"t = {t} is right; its size is not {size:g} lr", HINTS.nudge(2))
+    if abs(size - best) > SIZE_TOL:
+        return wrong(
+            f"t = {t} is right; to {SIZE_DECIMALS} decimals, its size is not {size:g} lr",
+            HINTS.nudge(2),
+        )
     return correct(
         f"without bias correction the step grows to {best:.2f} lr at t = {best_t}, then "
         "shrinks back towards 1 lr as 1 - beta**t approaches 1"

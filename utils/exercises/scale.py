@@ -3,7 +3,8 @@
 Each returns a :class:`utils.exercises.base.Feedback` and never raises on a learner's answer:
 every answer goes through :mod:`utils.exercises.base` (``attempt``, ``as_answer_number``,
 ``as_answer_array``, ``as_answer_letter``). While an exercise is not attempted,
-its checker shows the first, gentle hint; ``hint(n)`` gives the next one.
+its checker shows the first, gentle hint; ``hint(n)`` shows hint 2 of exercise n,
+``hint(n, 3)`` hint 3.
 
 1. a KV cache by hand                4. merge two partial softmax sums
 2. why not cache the queries?        5. RoPE by hand
@@ -23,7 +24,6 @@ from utils.exercises.base import (
     as_answer_number,
     attempt,
     correct,
-    safe_text,
     wrong,
 )
 from utils.positional import rope
@@ -131,8 +131,10 @@ def _cache_mistakes(t: dict, right: int) -> tuple:
         ),
         (
             right * 2 / GiB,
-            "that is the cache in float32 (4 bytes per value)",
-            "float16 takes 2 bytes per value",
+            f"that is twice the cache: in float32 (4 bytes per value), or with all "
+            f"{t['num_heads']} query heads but without the factor 2 for keys and values",
+            f"float16 takes 2 bytes per value; only the {t['num_kv_heads']} key/value heads "
+            "are cached, each with a key AND a value",
         ),
         (
             right / 1e9,
@@ -239,12 +241,32 @@ def check_tiling_claim(answer) -> Feedback:
 
 
 def _merge_cases():
-    """Pairs of row parts ``(a, b)`` whose statistics are merged (fixed, with large values)."""
+    """Pairs of row parts ``(a, b)`` whose statistics are merged (fixed). The last has scores
+    near 1000: exp(1000) overflows even float64 (whose largest exp is about exp(709)), so a
+    merge that exponentiates a maximum itself, ``(s_a exp(m_a) + s_b exp(m_b)) / exp(m)``,
+    fails there although it is right on paper."""
     rng = np.random.default_rng(6)
     cases = [(np.array([1.0, 3.0]), np.array([2.0, 5.0, 0.5]))]
     cases.append((np.array([4.0, -1.0]), np.array([0.0])))  # the first part holds the max
-    cases.append((rng.normal(0, 30, size=7), rng.normal(0, 30, size=4)))  # exp(30) overflows
+    cases.append((rng.normal(0, 30, size=7), rng.normal(0, 30, size=4)))  # -77 to 53
+    cases.append((np.array([1000.0, 998.0]), np.array([990.0])))  # exp(1000) = inf
     return cases
+
+
+OVERFLOW = (
+    "the exp of a score this large overflows even float64 (exp(710) is already inf); "
+    "exponentiate only differences such as m_a - m, which are <= 0"
+)
+
+
+def _why_overflow(a, b) -> str:
+    """OVERFLOW if the parts ``a`` and ``b`` hold a score whose exp overflows, else ""."""
+    return OVERFLOW if max(np.abs(a).max(), np.abs(b).max()) > 709 else ""  # exp(709.8): max
+
+
+def _parts(a, b) -> str:
+    """The two parts of a row, as the feedback names them."""
+    return f"{np.round(a, 2)} and {np.round(b, 2)}"
 
 
 def _stats(x):
@@ -253,9 +275,12 @@ def _stats(x):
     return m, float(np.exp(x - m).sum())
 
 
-def _two_numbers(result):
-    """``(m, s)`` as two floats from a learner's result, or ``(None, Feedback)``."""
+def _two_numbers(result, a, b):
+    """``(m, s)`` as two floats from a learner's result for parts ``a`` and ``b`` of a row,
+    or ``(None, Feedback)``."""
     values, problem = as_answer_array(result, "your function's result")
+    if problem and "NaN" in problem.message:  # inf / inf, e.g. after exp(1000)
+        return None, _not_finite(a, b, "contains NaN")
     if problem:
         return None, problem
     if values.shape != (2,):
@@ -263,11 +288,19 @@ def _two_numbers(result):
             f"expected two numbers (m, s), got shape {values.shape}", "end with: return m, s"
         )
     if not np.isfinite(values).all():
-        return None, wrong(
-            f"(m, s) = {safe_text(tuple(values))}: both must be finite",
-            "an exp of a large score overflows: subtract the larger maximum first",
-        )
+        return None, _not_finite(a, b, f"is ({values[0]:g}, {values[1]:g})")
     return (float(values[0]), float(values[1])), None
+
+
+def _not_finite(a, b, what: str) -> Feedback:
+    """Feedback for an (m, s) with inf or NaN in it, for parts ``a`` and ``b`` of a row."""
+    why = (
+        _why_overflow(a, b)
+        or "an inf comes from an exp that overflows, a NaN from inf / inf or 0 / 0"
+    )
+    return wrong(
+        f"for parts {_parts(a, b)} your (m, s) {what}; both must be finite: {why}", MERGE_FORMULA
+    )
 
 
 def check_merge(function) -> Feedback:
@@ -277,9 +310,11 @@ def check_merge(function) -> Feedback:
         (m_a, s_a), (m_b, s_b) = _stats(a), _stats(b)
         with np.errstate(all="ignore"):
             result, problem = attempt(function, m_a, s_a, m_b, s_b)
+        if problem and "OverflowError" in problem.message and _why_overflow(a, b):  # math.exp
+            return wrong(f"for parts {_parts(a, b)} {problem.message}: {OVERFLOW}", MERGE_FORMULA)
         if problem:
             return HINTS.nudge_if_not_attempted(4, problem)
-        pair, problem = _two_numbers(result)
+        pair, problem = _two_numbers(result, a, b)
         if problem:
             return problem
         m, s = pair
@@ -308,11 +343,12 @@ def check_merge(function) -> Feedback:
                 "the rescaling factors are upside down: exp(m - m_a) grows", MERGE_FORMULA
             )
         return wrong(
-            f"for parts {np.round(a, 2)} and {np.round(b, 2)}: s = {s:.6g}, "
-            f"expected {right_s:.6g}",
-            MERGE_FORMULA,
+            f"for parts {_parts(a, b)}: s = {s:.6g}, expected {right_s:.6g}", MERGE_FORMULA
         )
-    return correct("the merged (m, s) equal those of the whole row, even with scores near 100")
+    return correct(
+        "the merged (m, s) equal those of the whole row, even with scores near 1000, whose "
+        "exp overflows float64"
+    )
 
 
 # --- exercise 5: RoPE by hand --------------------------------------------------------------------

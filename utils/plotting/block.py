@@ -351,7 +351,7 @@ def stream_norm_figure(post=None, pre=None, d_model: int | None = None):
             color="dimgrey",
         )
     ax.set_xlabel("after layer (0 = the input)", fontsize=points(13))
-    ax.set_ylabel("mean token norm ‖x_t‖", fontsize=points(13))
+    ax.set_ylabel("mean token length ‖x_t‖", fontsize=points(13))
     ax.set_title("the residual stream through a stack of random layers", fontsize=points(14))
     ax.set_ylim(0, max(post.max(), pre.max()) * 1.12)
     ax.legend(fontsize=points(12), loc="upper left")

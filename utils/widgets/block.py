@@ -129,7 +129,7 @@ class StackExplorer(Explorer):
     tokens: x0.1, x1 or x10 the example's standard-normal tokens). Uses
     ``utils.block.stack_example`` (d_model = 8, h = 2, d_ff = 32, 4 tokens), the stack of
     notebook 04, section 6. State for tests: ``norms(norm_first)`` ``(k + 1,)``. The view:
-    the mean token norm after each layer for both stacks, and the numbers after layer k.
+    the mean token length after each layer for both stacks, and the numbers after layer k.
     """
 
     name = "StackExplorer"
@@ -158,7 +158,7 @@ class StackExplorer(Explorer):
         return self.layers_control.value
 
     def norms(self, norm_first: bool) -> np.ndarray:
-        """``(k + 1,)`` mean token norms: the input, then after each of the k layers."""
+        """``(k + 1,)`` mean token lengths: the input, then after each of the k layers."""
         return self._norms[self.scale_control.value, norm_first][: self.k + 1]
 
     def chart_svg(self) -> str:
@@ -210,7 +210,7 @@ class StackExplorer(Explorer):
             f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle">'
             "after layer (0 = the input)</text>"
             f'<text transform="translate(12,{top + plot_h / 2}) rotate(-90)" '
-            'text-anchor="middle">mean token norm</text>'
+            'text-anchor="middle">mean token length</text>'
         )
         legend_html = f'<div style="{render.FONT};display:flex;gap:16px">{"".join(legend)}</div>'
         return render.panel(
@@ -223,7 +223,7 @@ class StackExplorer(Explorer):
         post, pre = self.norms(False), self.norms(True)
         root_d = np.sqrt(self.d_model)
         text = render.text_html(
-            f"input: mean token norm {post[0]:.2f}<br>"
+            f"input: mean token length {post[0]:.2f}<br>"
             f"after layer {self.k}: post-LN <b>{post[-1]:.2f}</b> (a norm is the last step "
             f"of every sublayer: always √d_model = {root_d:.2f}); pre-LN <b>{pre[-1]:.2f}</b> "
             f"({pre[-1] / pre[0]:.1f} x its input: the input is carried along unchanged, and "
