@@ -85,9 +85,11 @@ class Section:
 
 
 def words(markdown: str) -> int:
-    """Words read aloud: link targets and HTML comments are not; a CJK character is one."""
+    """Words read (aloud, or on a slide): link targets, HTML comments and LaTeX commands
+    are not; a CJK character is one."""
     text = re.sub(r"<!--.*?-->", " ", markdown, flags=re.S)
-    text = re.sub(r"\]\([^)]*\)", "]", text)
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # [label](target) -> [label]
+    text = re.sub(r"\\[A-Za-z]+", " ", text)  # \sqrt, \frac
     return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’.-]*|[\u3400-\u9fff]", text))
 
 

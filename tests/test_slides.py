@@ -4,7 +4,6 @@ The structure is checked here; that each slide fits a 1280x720 window is checked
 browser (tests/e2e/test_slides_in_browser.py, ``make e2e``).
 """
 
-import re
 from pathlib import Path
 
 import nbformat
@@ -24,15 +23,6 @@ def slide_type(cell) -> str | None:
     return cell.metadata.get("slideshow", {}).get("slide_type")
 
 
-def visible_words(markdown: str) -> int:
-    """Words a viewer reads on the slide: link targets, HTML comments and LaTeX commands
-    are not read; a CJK character counts as one word."""
-    text = re.sub(r"<!--.*?-->", " ", markdown, flags=re.S)
-    text = re.sub(r"\]\([^)]*\)", "]", text)  # [label](target) -> [label]
-    text = re.sub(r"\\[A-Za-z]+", " ", text)  # \sqrt, \frac
-    return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’.-]*|[\u3400-\u9fff]", text))
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_cell_has_a_slide_type_and_the_first_starts_a_slide(path):
     cells = nbformat.read(path, as_version=4).cells
@@ -45,11 +35,11 @@ def test_every_cell_has_a_slide_type_and_the_first_starts_a_slide(path):
 def test_no_visible_markdown_cell_is_too_long_for_a_slide(path):
     cells = nbformat.read(path, as_version=4).cells
     long = {
-        i: visible_words(cell.source)
+        i: times.words(cell.source)
         for i, cell in enumerate(cells)
         if cell.cell_type == "markdown"
         and slide_type(cell) not in HIDDEN
-        and visible_words(cell.source) > MAX_WORDS
+        and times.words(cell.source) > MAX_WORDS
     }
     assert not long, f"cells over {MAX_WORDS} words (move prose into a notes cell): {long}"
 
@@ -80,6 +70,6 @@ def test_the_setup_cell_and_its_note_are_hidden_on_the_slides(path):
 
 
 def test_word_count():
-    assert visible_words("Two words") == 2
-    assert visible_words("[Index](../README.md) <!-- nav -->") == 1
-    assert visible_words("$\\sqrt{d_k}$ 残差连接") == 2 + 4
+    assert times.words("Two words") == 2
+    assert times.words("[Index](../README.md) <!-- nav -->") == 1
+    assert times.words("$\\sqrt{d_k}$ 残差连接") == 2 + 4
